@@ -1,0 +1,113 @@
+"""The ``dfras`` command: Typer app, global options, and the error-to-exit-code contract.
+
+Exit codes: 0 ok; 1 user error (bad option, missing store, unknown name); 2 data rejected
+(an input file refused as a whole, or with ``--strict`` any quarantined row). Heavy libraries
+are imported inside the commands that use them, so start-up stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from dfras import __version__
+from dfras.cli.output import Format, err_console
+from dfras.domain.errors import DfrasError
+
+app = typer.Typer(
+    name="dfras",
+    help="DFRAS: why deliveries fail or run late. Ingest exports, check quality, explain.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+FormatOption = typer.Option(Format.table, "--format", "-f", help="Output: table, json or csv.")
+
+
+class State:
+    """Global options shared by every command."""
+
+    db: str | None = None
+
+
+state = State()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"dfras {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: str | None = typer.Option(
+        None,
+        "--db",
+        envvar="DFRAS_DB",
+        help="Store location: a DuckDB file (default ./dfras.duckdb).",
+        show_default=False,
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version."
+    ),
+) -> None:
+    """Global options: --db picks the store every command works on."""
+    state.db = db
+
+
+def store_location() -> str:
+    from dfras.store.open import default_location
+
+    return state.db or default_location()
+
+
+def open_store(*, read_only: bool = False) -> Any:
+    from dfras.store.open import open_store as _open
+
+    return _open(store_location(), read_only=read_only)
+
+
+def _register() -> None:
+    from dfras.cli import demo, generate, info, ingest, quality  # noqa: F401
+
+
+def main() -> None:
+    """Entry point: run the app and turn DFRAS errors into messages and exit codes."""
+    _register()
+    try:
+        app(standalone_mode=False)
+    except DfrasError as exc:
+        err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+        if exc.hint:
+            err_console.print(f"[yellow]what to do:[/] {exc.hint}", highlight=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted: nothing of the unfinished batch was written")
+        sys.exit(130)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+        if os.environ.get("DFRAS_DEBUG"):
+            raise
+        err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
+        err_console.print("set DFRAS_DEBUG=1 to see the traceback, and report it")
+        sys.exit(3)
+
+
+def path_arg(value: Path) -> Path:
+    return value.expanduser()

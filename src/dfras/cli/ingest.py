@@ -1,0 +1,86 @@
+"""``dfras ingest``: import exports (CSV or Parquet files, or folders) into the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dfras.cli.app import FormatOption, app, open_store
+from dfras.cli.output import Format, console, emit, err_console
+
+
+@app.command()
+def ingest(
+    paths: list[Path] = typer.Argument(..., help="Files or folders to import."),
+    mapping: Path | None = typer.Option(
+        None, "--mapping", "-m", help="YAML/TOML file mapping another export layout."
+    ),
+    domain: str | None = typer.Option(
+        None, "--domain", help="Force the domain of every file (e.g. orders)."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit with code 2 when any row was quarantined."
+    ),
+    fmt: Format = FormatOption,
+) -> None:
+    """Import files: each file is one atomic batch; bad rows go to quarantine, never lost."""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from dfras.ingest.mapping import load_mapping
+    from dfras.ingest.service import ingest_paths
+
+    checked = load_mapping(mapping) if mapping else None
+    store = open_store()
+    try:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total} files"),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+            disable=fmt != Format.table,
+        ) as bar:
+            task = bar.add_task("importing", total=None)
+
+            def progress(name: str, done: int, total: int) -> None:
+                bar.update(task, description=name, completed=done, total=total)
+
+            report = ingest_paths(
+                store, paths, mapping=checked, domain=domain, progress=progress
+            )
+    finally:
+        store.close()
+    rows = [
+        {
+            "file": Path(b.source_file).name,
+            "domain": b.domain,
+            "status": b.status,
+            "read": b.rows_read,
+            "inserted": b.rows_inserted,
+            "updated": b.rows_updated,
+            "unchanged": b.rows_unchanged,
+            "warned": b.rows_warned,
+            "quarantined": b.rows_quarantined,
+            "seconds": round(b.seconds, 2),
+            "notes": "; ".join(b.notes + ([f"{b.error}" + (f" — {b.hint}" if b.hint else "")] if b.error else [])),
+        }
+        for b in report.batches
+    ]
+    emit(report, fmt, rows=rows, title="Import")
+    if fmt == Format.table:
+        if report.fact_seconds is not None:
+            console.print(f"delivery fact rebuilt in {report.fact_seconds:.2f} s")
+        if report.rows_quarantined:
+            console.print(
+                f"[yellow]{report.rows_quarantined:,} row(s) quarantined[/]: "
+                "see `dfras quality` for the rules broken and example rows"
+            )
+        for b in report.rejected:
+            err_console.print(f"[bold red]rejected:[/] {b.error}", highlight=False)
+            if b.hint:
+                err_console.print(f"[yellow]what to do:[/] {b.hint}", highlight=False)
+    if report.rejected or (strict and report.rows_quarantined):
+        raise typer.Exit(2)

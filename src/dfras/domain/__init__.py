@@ -1,0 +1,1 @@
+"""The floor every concern may import: tables, reference codes, themes, errors, glossary."""

@@ -1,0 +1,1 @@
+"""The delivery fact concern: keeping the one-row-per-order table current."""

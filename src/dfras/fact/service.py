@@ -1,0 +1,44 @@
+"""Keeping the delivery fact current: rebuilt when the data version has moved on.
+
+Every committed batch bumps ``data_version``; the fact records the version it was built from.
+Readers call :func:`ensure_current`, so even a fact left stale by an interrupted import is
+rebuilt before anyone reads it.
+"""
+
+from __future__ import annotations
+
+import time
+
+from dfras.query.fact import FACT_TABLE, build_fact_sql
+from dfras.store.base import Store
+
+
+def _version(store: Store, key: str) -> str | None:
+    rows = store.fetchall("SELECT value FROM store_meta WHERE key = ?", [key])
+    return rows[0][0] if rows else None
+
+
+def is_current(store: Store) -> bool:
+    """Whether the fact reflects every committed batch."""
+    return store.table_exists(FACT_TABLE) and _version(store, "fact_version") == _version(
+        store, "data_version"
+    )
+
+
+def refresh(store: Store) -> float:
+    """Rebuild the fact in one transaction; returns the seconds it took."""
+    started = time.perf_counter()
+    with store.transaction():
+        version = _version(store, "data_version") or "0"
+        store.execute(build_fact_sql())
+        store.execute("DELETE FROM store_meta WHERE key = 'fact_version'")
+        store.execute("INSERT INTO store_meta VALUES ('fact_version', ?)", [version])
+    return time.perf_counter() - started
+
+
+def ensure_current(store: Store) -> bool:
+    """Rebuild the fact if it is stale; True when a rebuild happened."""
+    if is_current(store):
+        return False
+    refresh(store)
+    return True

@@ -1,0 +1,1 @@
+"""Ingestion: files in, validated canonical rows out, nothing lost or half-written."""

@@ -1,0 +1,88 @@
+"""The ingestion entry the faces call: many files, each its own atomic batch, then the fact.
+
+Files are taken master data first (clients, warehouses, drivers), then orders, then the logs,
+so references resolve whatever order the user named them in. A file refused as a whole does not
+stop the others; the report says which were refused and why.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dfras.domain.errors import FileRejected
+from dfras.fact import service as fact_service
+from dfras.ingest.batch import BatchResult, load_file
+from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
+from dfras.ingest.mapping import Mapping
+from dfras.store.base import Store
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class IngestReport:
+    """The outcome of one ``dfras ingest`` run."""
+
+    batches: list[BatchResult] = field(default_factory=list)
+    fact_seconds: float | None = None
+    seconds: float = 0.0
+
+    @property
+    def rejected(self) -> list[BatchResult]:
+        return [b for b in self.batches if b.status == "rejected"]
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(b.rows_quarantined for b in self.batches)
+
+
+def _load_order(path: Path, mapping: Mapping | None) -> tuple[int, str]:
+    try:
+        forced = mapping.domain_for_file(path) if mapping else None
+        return (recognise_domain(inspect_file(path), forced).load_order, path.name)
+    except FileRejected:
+        return (9, path.name)
+
+
+def is_data_file(path: Path) -> bool:
+    """Files the generator writes beside the data (truth.json, truth_orders.csv) are not data."""
+    return not path.name.lower().startswith(("truth", ".", "_"))
+
+
+def ingest_paths(
+    store: Store,
+    paths: list[Path],
+    *,
+    mapping: Mapping | None = None,
+    domain: str | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Import every file under ``paths``, then bring the delivery fact up to date."""
+    started = time.perf_counter()
+    files = [p for p in expand_paths(paths) if is_data_file(p) or p in paths]
+    files.sort(key=lambda p: _load_order(p, mapping))
+    report = IngestReport()
+    for i, path in enumerate(files):
+        if progress:
+            progress(path.name, i, len(files))
+        try:
+            report.batches.append(load_file(store, path, mapping=mapping, domain_hint=domain))
+        except FileRejected as exc:
+            report.batches.append(
+                BatchResult(
+                    source_file=str(path),
+                    domain=None,
+                    status="rejected",
+                    error=exc.message,
+                    hint=exc.hint,
+                )
+            )
+    if progress:
+        progress("building the delivery fact", len(files), len(files))
+    if not fact_service.is_current(store):
+        report.fact_seconds = fact_service.refresh(store)
+    report.seconds = time.perf_counter() - started
+    return report

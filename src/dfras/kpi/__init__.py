@@ -1,0 +1,1 @@
+"""KPIs: the headline figures of a delivery operation, read from the delivery fact."""

@@ -1,0 +1,1 @@
+"""Engine-neutral queries: the delivery fact, counts and checks, compiled per engine."""

@@ -1,0 +1,81 @@
+"""The storage interface every store implements (DuckDB now, PostgreSQL and Spark later).
+
+Analysis, ingestion and the faces speak only to this interface. SQL handed to it is written in
+the project's canonical dialect (DuckDB's); a store whose engine differs compiles it through
+:mod:`dfras.query.dialect` before running it, so no engine-specific SQL leaks upward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import pyarrow as pa
+
+
+@dataclass(frozen=True)
+class RejectedRecord:
+    """A record the file reader could not parse (bad encoding, wrong column count, ...)."""
+
+    source_row: int
+    rule: str
+    message: str
+    raw: str
+
+
+@dataclass
+class StagedFile:
+    """A file read into a temporary all-text table, one row per parsed record.
+
+    The table has ``_ord`` (1-based order of parsed records) and ``_source_row`` (the record's
+    1-based number in the file, header excluded), then the file's columns as text.
+    """
+
+    table: str
+    columns: list[str]
+    rows_parsed: int
+    rejected: list[RejectedRecord] = field(default_factory=list)
+
+
+class Store(Protocol):
+    """A place canonical tables live and queries run."""
+
+    engine: str
+    location: str
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None: ...
+
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]: ...
+
+    def fetch_dicts(
+        self, sql: str, params: Sequence[Any] | None = None
+    ) -> list[dict[str, Any]]: ...
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def table_exists(self, name: str) -> bool: ...
+
+    def stage_file(
+        self,
+        path: Path,
+        *,
+        table: str,
+        columns: Sequence[str],
+        delimiter: str,
+        file_format: str,
+    ) -> StagedFile: ...
+
+    def size_bytes(self) -> int | None: ...
+
+    def close(self) -> None: ...
+
+
+def iter_batches(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    """Slices of ``rows`` of at most ``size`` items, for bounded parameter lists."""
+    for i in range(0, len(rows), size):
+        yield rows[i : i + size]

@@ -1,0 +1,258 @@
+"""The embedded store: one DuckDB file, no server.
+
+Reads of input files happen inside DuckDB (its CSV and Parquet readers stream the file), so
+memory stays bounded as files grow; DuckDB spills to a temp folder beside the store past its
+memory limit. A transaction that is interrupted (crash, kill -9) is rolled back when the file
+is next opened: the store is as it was before the batch.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from dfras.domain.errors import UserError
+from dfras.store.base import RejectedRecord, StagedFile
+from dfras.store.schema import SCHEMA_VERSION, all_ddl, seed_statements
+
+#: Reader error types mapped to quarantine rule codes.
+_REJECT_RULES = {
+    "INVALID ENCODING": "invalid_encoding",
+    "INVALID UNICODE": "invalid_encoding",
+    "TOO MANY COLUMNS": "too_many_columns",
+    "MISSING COLUMNS": "missing_columns",
+    "UNQUOTED VALUE": "unterminated_quote",
+    "LINE SIZE OVER MAXIMUM": "line_too_long",
+    "CAST": "bad_type",
+}
+
+#: Longest record the CSV reader accepts; longer records are quarantined, not loaded.
+MAX_RECORD_BYTES = 2_000_000
+#: How much of a rejected record's raw text is kept in quarantine.
+RAW_KEEP_CHARS = 10_000
+
+
+class DuckDBStore:
+    """A store in one DuckDB file (or ``:memory:``)."""
+
+    engine = "duckdb"
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        threads: int | None = None,
+    ) -> None:
+        self.location = str(path)
+        config: dict[str, Any] = {}
+        limit = memory_limit or os.environ.get("DFRAS_MEMORY_LIMIT", "1GB")
+        config["memory_limit"] = limit
+        if threads or os.environ.get("DFRAS_THREADS"):
+            config["threads"] = int(threads or os.environ["DFRAS_THREADS"])
+        if self.location != ":memory:":
+            parent = Path(self.location).resolve().parent
+            if not parent.exists():
+                raise UserError(
+                    f"store folder {parent} does not exist",
+                    hint="create it, or point --db / DFRAS_DB at an existing folder",
+                )
+            config["temp_directory"] = str(parent / ".dfras-tmp")
+        try:
+            self.con = duckdb.connect(self.location, read_only=read_only, config=config)
+        except duckdb.IOException as exc:
+            msg = str(exc)
+            if "lock" in msg.lower():
+                raise UserError(
+                    f"the store {self.location} is in use by another DFRAS process",
+                    hint="wait for the running import to finish, or use that process",
+                ) from exc
+            raise UserError(f"cannot open store {self.location}: {msg}") from exc
+        self._in_tx = False
+        if not read_only:
+            self._ensure_schema()
+
+    # -- schema ---------------------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        with self.transaction():
+            for ddl in all_ddl():
+                self.con.execute(ddl)
+            version = self.meta("schema_version")
+            if version is None:
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
+                self.set_meta("data_version", "0")
+                for stmt in seed_statements():
+                    self.con.execute(stmt)
+
+    def meta(self, key: str) -> str | None:
+        rows = self.con.execute("SELECT value FROM store_meta WHERE key = ?", [key]).fetchall()
+        return rows[0][0] if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.con.execute("DELETE FROM store_meta WHERE key = ?", [key])
+        self.con.execute("INSERT INTO store_meta VALUES (?, ?)", [key, value])
+
+    # -- running SQL ----------------------------------------------------------------------
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        self.con.execute(sql, params or [])
+
+    def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql, params or []).fetchall()
+
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
+        result = self.con.execute(sql, params or [])
+        table = result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+        return table if isinstance(table, pa.Table) else table.read_all()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All-or-nothing: commits on success, rolls back on any exception. Re-entrant."""
+        if self._in_tx:
+            yield
+            return
+        self.con.execute("BEGIN TRANSACTION")
+        self._in_tx = True
+        try:
+            yield
+        except BaseException:
+            self._in_tx = False
+            self.con.execute("ROLLBACK")
+            raise
+        self._in_tx = False
+        self.con.execute("COMMIT")
+
+    def table_exists(self, name: str) -> bool:
+        rows = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchall()
+        return bool(rows[0][0])
+
+    def size_bytes(self) -> int | None:
+        if self.location == ":memory:":
+            return None
+        p = Path(self.location)
+        return p.stat().st_size if p.exists() else None
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- reading input files --------------------------------------------------------------
+
+    def stage_file(
+        self,
+        path: Path,
+        *,
+        table: str,
+        columns: Sequence[str],
+        delimiter: str,
+        file_format: str,
+    ) -> StagedFile:
+        """Read ``path`` into temp table ``table`` as text, keeping record numbers.
+
+        CSV records the reader cannot parse are returned as :class:`RejectedRecord` with their
+        record number and raw text instead of failing the file.
+        """
+        self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        if file_format == "parquet":
+            select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in columns)
+            self.con.execute(
+                f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS _ord, "
+                f"row_number() OVER () AS _source_row, {select} FROM read_parquet(?)",
+                [str(path)],
+            )
+            n = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            return StagedFile(table=table, columns=list(columns), rows_parsed=n)
+        return self._stage_csv(path, table=table, columns=columns, delimiter=delimiter)
+
+    def _stage_csv(
+        self, path: Path, *, table: str, columns: Sequence[str], delimiter: str
+    ) -> StagedFile:
+        col_spec = "{" + ", ".join(f"'{_sq(c)}': 'VARCHAR'" for c in columns) + "}"
+        reader = (
+            f"read_csv(?, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
+            f"quote='\"', escape='\"', columns={col_spec}, all_varchar=true, "
+            f"store_rejects=true, rejects_table='dfras_rejects', rejects_scan='dfras_scans', "
+            f"max_line_size={MAX_RECORD_BYTES}, null_padding=false, strict_mode=true)"
+        )
+        self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
+        self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        self.con.execute(
+            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS _ord, "
+            f"row_number() OVER () AS _source_row, * FROM {reader}",
+            [str(path)],
+        )
+        rejected = self._collect_rejects()
+        parsed = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+        if rejected:
+            # Records are numbered 1.. in file order (header excluded). Parsed records keep
+            # their order, so the k-th parsed record is the k-th number no reject took.
+            self.con.execute("CREATE OR REPLACE TEMP TABLE dfras_reject_rows (n BIGINT)")
+            self.con.executemany(
+                "INSERT INTO dfras_reject_rows VALUES (?)", [[r.source_row] for r in rejected]
+            )
+            self.con.execute(
+                f"""UPDATE {table} SET _source_row = numbers.n
+                FROM (
+                  SELECT n, row_number() OVER (ORDER BY n) AS k
+                  FROM (SELECT range + 1 AS n FROM range(?)) r
+                  WHERE n NOT IN (SELECT n FROM dfras_reject_rows)
+                ) numbers
+                WHERE numbers.k = {table}._ord""",
+                [parsed + len(rejected)],
+            )
+        return StagedFile(
+            table=table, columns=list(columns), rows_parsed=parsed, rejected=rejected
+        )
+
+    def _collect_rejects(self) -> list[RejectedRecord]:
+        if not self.table_exists("dfras_rejects"):
+            return []
+        rows = self.con.execute(
+            f"""SELECT line, error_type, column_name, error_message,
+                       left(csv_line, {RAW_KEEP_CHARS}), length(csv_line)
+                FROM dfras_rejects ORDER BY line"""
+        ).fetchall()
+        seen: dict[int, RejectedRecord] = {}
+        for line, etype, column, message, raw, raw_len in rows:
+            record = int(line) - 1  # the reader counts the header as record 1
+            if record in seen:
+                continue
+            rule = _REJECT_RULES.get(str(etype), "unreadable_record")
+            text = _reject_message(rule, column, str(message))
+            if raw_len and raw_len > RAW_KEEP_CHARS:
+                text += f" (raw record kept truncated to {RAW_KEEP_CHARS:,} characters)"
+            seen[record] = RejectedRecord(
+                source_row=record, rule=rule, message=text, raw=(raw or "").rstrip("\n")
+            )
+        return list(seen.values())
+
+
+def _reject_message(rule: str, column: str | None, message: str) -> str:
+    where = f" in column {column}" if column else ""
+    if rule == "invalid_encoding":
+        return f"bytes that are not valid UTF-8{where}; re-export the file as UTF-8"
+    if rule == "line_too_long":
+        return f"record longer than the {MAX_RECORD_BYTES:,}-byte limit ({message})"
+    if rule == "unterminated_quote":
+        return f"a quoted value is never closed{where}; the file may be truncated"
+    if rule in ("too_many_columns", "missing_columns"):
+        return f"{message}; check the delimiter and quoting of this record"
+    return message
+
+
+def _sq(text: str) -> str:
+    return text.replace("'", "''")

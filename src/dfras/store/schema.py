@@ -1,0 +1,125 @@
+"""The store's tables as engine-neutral DDL, derived from the canonical domain model.
+
+Three kinds of table live in a store:
+- the eight canonical domain tables, each with lineage columns (batch, source file and row,
+  ingestion time, warning flags);
+- bookkeeping: ``ingest_batches`` (one row per committed file), ``quarantine`` (rejected rows
+  with their raw content), ``row_issues`` (warnings on kept rows), ``store_meta`` (data version);
+- reference data: ``status_codes`` and ``failure_reasons``, seeded from the reference design.
+
+The DDL is written once in the DuckDB dialect; :mod:`dfras.query.dialect` compiles it for other
+engines. No primary-key constraints: natural-key uniqueness is enforced by the ingestion upsert,
+which keeps bulk loads fast on a column store.
+"""
+
+from __future__ import annotations
+
+from dfras.domain.reference import FAILURE_REASONS, STATUS_CODES
+from dfras.domain.tables import DOMAINS, LINEAGE_COLUMNS, Domain
+
+SCHEMA_VERSION = 1
+
+_SQL_TYPES = {
+    "text": "VARCHAR",
+    "int": "BIGINT",
+    "decimal": "DECIMAL(18,2)",
+    "timestamp": "TIMESTAMP",
+}
+
+
+def sql_type(logical: str) -> str:
+    """The SQL type of a logical column type."""
+    return _SQL_TYPES[logical]
+
+
+def domain_ddl(domain: Domain) -> str:
+    """CREATE TABLE for one canonical domain, with its lineage columns."""
+    cols = [f"{c.name} {sql_type(c.type)}" for c in domain.columns]
+    cols += [f"{name} {sql_type(t)}" for name, t in LINEAGE_COLUMNS]
+    return f"CREATE TABLE IF NOT EXISTS {domain.name} (\n  " + ",\n  ".join(cols) + "\n)"
+
+
+BOOKKEEPING_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS store_meta (
+  key VARCHAR,
+  value VARCHAR
+)""",
+    """CREATE TABLE IF NOT EXISTS ingest_batches (
+  batch_id VARCHAR,
+  domain VARCHAR,
+  source_file VARCHAR,
+  source_sha256 VARCHAR,
+  source_bytes BIGINT,
+  mapping VARCHAR,
+  rows_read BIGINT,
+  rows_accepted BIGINT,
+  rows_inserted BIGINT,
+  rows_updated BIGINT,
+  rows_unchanged BIGINT,
+  rows_warned BIGINT,
+  rows_quarantined BIGINT,
+  warnings_json VARCHAR,
+  started_at TIMESTAMP,
+  finished_at TIMESTAMP
+)""",
+    """CREATE TABLE IF NOT EXISTS quarantine (
+  batch_id VARCHAR,
+  domain VARCHAR,
+  source_file VARCHAR,
+  source_row BIGINT,
+  record_key VARCHAR,
+  rule VARCHAR,
+  message VARCHAR,
+  raw VARCHAR,
+  quarantined_at TIMESTAMP
+)""",
+    """CREATE TABLE IF NOT EXISTS row_issues (
+  batch_id VARCHAR,
+  domain VARCHAR,
+  source_file VARCHAR,
+  source_row BIGINT,
+  record_key VARCHAR,
+  rule VARCHAR,
+  message VARCHAR
+)""",
+    """CREATE TABLE IF NOT EXISTS status_codes (
+  status_code VARCHAR,
+  status_description VARCHAR,
+  is_closed BOOLEAN
+)""",
+    """CREATE TABLE IF NOT EXISTS failure_reasons (
+  reason_code VARCHAR,
+  reason_description VARCHAR,
+  category VARCHAR,
+  severity_level VARCHAR,
+  source VARCHAR
+)""",
+)
+
+
+def all_ddl() -> list[str]:
+    """Every CREATE statement of a fresh store, in dependency order."""
+    ordered = sorted(DOMAINS.values(), key=lambda d: d.load_order)
+    return [domain_ddl(d) for d in ordered] + list(BOOKKEEPING_DDL)
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def seed_statements() -> list[str]:
+    """Statements that (re)seed the reference tables; safe to run on every open."""
+    statuses = ", ".join(
+        f"({_q(s.code)}, {_q(s.description)}, {'TRUE' if s.closed else 'FALSE'})"
+        for s in STATUS_CODES
+    )
+    reasons = ", ".join(
+        f"({_q(r.code)}, {_q(r.description)}, {_q(r.category)}, {_q(r.severity)}, 'reference')"
+        for r in FAILURE_REASONS
+    )
+    return [
+        "DELETE FROM status_codes",
+        f"INSERT INTO status_codes VALUES {statuses}",
+        "DELETE FROM failure_reasons WHERE source = 'reference'",
+        f"INSERT INTO failure_reasons VALUES {reasons}",
+    ]
