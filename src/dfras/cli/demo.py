@@ -25,15 +25,22 @@ def demo(
 
     console.rule("1. generate")
     summary = run(out, orders=orders, seed=seed, scenario=scenario)
-    console.print(f"{summary.orders:,} orders and their logs written to {out} ({summary.seconds:.1f} s)")
+    console.print(
+        f"{summary.orders:,} orders and their logs written to {out} ({summary.seconds:.1f} s)"
+    )
     console.rule("2. ingest")
     store = open_store()
     try:
         report = ingest_paths(store, [out])
         print_table(
             [
-                {"file": Path(b.source_file).name, "status": b.status, "read": b.rows_read,
-                 "warned": b.rows_warned, "quarantined": b.rows_quarantined}
+                {
+                    "file": Path(b.source_file).name,
+                    "status": b.status,
+                    "read": b.rows_read,
+                    "warned": b.rows_warned,
+                    "quarantined": b.rows_quarantined,
+                }
                 for b in report.batches
             ],
             title=f"Import into {state.db or 'dfras.duckdb'} ({report.seconds:.1f} s)",
@@ -41,13 +48,24 @@ def demo(
         console.rule("3. data quality")
         q = build_report(store)
         print_table(
-            [{"domain": d.domain, "read": d.rows_read, "warned": d.rows_warned,
-              "quarantined": d.rows_quarantined, "score": d.score} for d in q.domains],
+            [
+                {
+                    "domain": d.domain,
+                    "read": d.rows_read,
+                    "warned": d.rows_warned,
+                    "quarantined": d.rows_quarantined,
+                    "score": d.score,
+                }
+                for d in q.domains
+            ],
             title=f"Quality (overall {q.overall_score})",
         )
         print_table(
-            [{"finding": f.description, "count": f.count, "share": f.share}
-             for f in q.findings if f.count and not f.code.startswith("status:")],
+            [
+                {"finding": f.description, "count": f.count, "share": f.share}
+                for f in q.findings
+                if f.count and not f.code.startswith("status:")
+            ],
             title="Findings",
         )
         console.rule("4. summary")

@@ -32,7 +32,8 @@ def generate(
     """Write orders, clients, warehouses, drivers and the four logs, plus truth.json."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from dfras.generate import SCENARIOS, generate as run
+    from dfras.generate import SCENARIOS
+    from dfras.generate import generate as run
 
     if scenario not in SCENARIOS:
         raise UserError(
@@ -56,7 +57,12 @@ def generate(
             bar.update(task, description=step, completed=fraction)
 
         summary = run(
-            out, orders=orders, seed=seed, scenario=scenario, start=first, end=last,
+            out,
+            orders=orders,
+            seed=seed,
+            scenario=scenario,
+            start=first,
+            end=last,
             progress=progress,
         )
     rows = [{"file": name, "rows": n} for name, n in summary.rows.items()]

@@ -25,6 +25,6 @@ def info(fmt: Format = FormatOption) -> None:
         f"orders from {data['time_range']['first_order']} to {data['time_range']['last_order']}; "
         f"default as-of {data['as_of']}"
     )
-    print_table(rows + [{"table": "quarantine", "rows": data["quarantined_rows"]}], title="Tables")
+    print_table([*rows, {"table": "quarantine", "rows": data["quarantined_rows"]}], title="Tables")
     if data["batches"]:
         print_table(data["batches"], title="Batches")

@@ -48,9 +48,7 @@ def ingest(
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
-            report = ingest_paths(
-                store, paths, mapping=checked, domain=domain, progress=progress
-            )
+            report = ingest_paths(store, paths, mapping=checked, domain=domain, progress=progress)
     finally:
         store.close()
     rows = [
@@ -65,7 +63,9 @@ def ingest(
             "warned": b.rows_warned,
             "quarantined": b.rows_quarantined,
             "seconds": round(b.seconds, 2),
-            "notes": "; ".join(b.notes + ([f"{b.error}" + (f" — {b.hint}" if b.hint else "")] if b.error else [])),
+            "notes": "; ".join(
+                b.notes + ([f"{b.error}" + (f" — {b.hint}" if b.hint else "")] if b.error else [])
+            ),
         }
         for b in report.batches
     ]

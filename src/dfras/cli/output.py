@@ -13,14 +13,14 @@ import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     table = "table"
     json = "json"
     csv = "csv"
@@ -70,7 +70,10 @@ def _cell(value: Any) -> Any:
 
 
 def print_table(
-    rows: Sequence[dict[str, Any]], *, title: str | None = None, columns: Sequence[str] | None = None
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
 ) -> None:
     cols = list(columns or (rows[0].keys() if rows else []))
     table = Table(title=title, title_justify="left", header_style="bold")

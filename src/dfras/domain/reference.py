@@ -60,7 +60,9 @@ FAILURE_REASONS: tuple[FailureReason, ...] = (
     FailureReason(
         "Incorrect address", "Delivery address not found or incorrect", "Logistics", "High"
     ),
-    FailureReason("Address not found", "GPS could not locate delivery address", "Logistics", "High"),
+    FailureReason(
+        "Address not found", "GPS could not locate delivery address", "Logistics", "High"
+    ),
     FailureReason("Heavy congestion", "Traffic congestion causing delays", "External", "Medium"),
     FailureReason("Breakdown", "Vehicle breakdown during delivery", "Fleet", "High"),
     FailureReason("Stock delay on item", "Specific item stock delay", "Inventory", "Medium"),

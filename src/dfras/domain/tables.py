@@ -32,6 +32,13 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_row_hash", "text"),
 )
 
+#: Landing columns: used only inside an import's transaction (a row's broken rules and raw
+#: text until it is moved to quarantine); always empty in committed data.
+LANDING_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("_errors", "text"),
+    ("_raw", "text"),
+)
+
 
 @dataclass(frozen=True)
 class Column:
@@ -95,7 +102,10 @@ WEATHER_CONDITIONS = ("Clear", "Rain", "Fog", "Storm")
 SENTIMENTS = ("Positive", "Negative", "Neutral")
 DRIVER_STATUSES = ("Active", "Inactive")
 
-T, I, D, TS = "text", "int", "decimal", "timestamp"
+TXT: ColumnType = "text"
+INT: ColumnType = "int"
+DEC: ColumnType = "decimal"
+TS: ColumnType = "timestamp"
 
 CLIENTS = Domain(
     name="clients",
@@ -104,17 +114,17 @@ CLIENTS = Domain(
     aliases=("client", "customer_accounts", "shippers"),
     description="The shippers whose orders are delivered.",
     columns=(
-        Column("client_id", I, required=True, minimum=1),
-        Column("client_name", T, required=True),
-        Column("gst_number", T),
-        Column("contact_person", T),
-        Column("contact_phone", T, normalise="phone"),
-        Column("contact_email", T),
-        Column("address_line1", T),
-        Column("address_line2", T),
-        Column("city", T),
-        Column("state", T),
-        Column("pincode", T),
+        Column("client_id", INT, required=True, minimum=1),
+        Column("client_name", TXT, required=True),
+        Column("gst_number", TXT),
+        Column("contact_person", TXT),
+        Column("contact_phone", TXT, normalise="phone"),
+        Column("contact_email", TXT),
+        Column("address_line1", TXT),
+        Column("address_line2", TXT),
+        Column("city", TXT),
+        Column("state", TXT),
+        Column("pincode", TXT),
         Column("created_at", TS),
     ),
 )
@@ -126,14 +136,14 @@ WAREHOUSES = Domain(
     aliases=("warehouse", "hubs", "fulfilment_centres"),
     description="Where orders are picked and dispatched from.",
     columns=(
-        Column("warehouse_id", I, required=True, minimum=1),
-        Column("warehouse_name", T, required=True),
-        Column("state", T),
-        Column("city", T, required=True),
-        Column("pincode", T),
-        Column("capacity", I, minimum=1),
-        Column("manager_name", T),
-        Column("contact_phone", T, normalise="phone"),
+        Column("warehouse_id", INT, required=True, minimum=1),
+        Column("warehouse_name", TXT, required=True),
+        Column("state", TXT),
+        Column("city", TXT, required=True),
+        Column("pincode", TXT),
+        Column("capacity", INT, minimum=1),
+        Column("manager_name", TXT),
+        Column("contact_phone", TXT, normalise="phone"),
         Column("created_at", TS),
     ),
 )
@@ -145,14 +155,14 @@ DRIVERS = Domain(
     aliases=("driver", "riders", "couriers"),
     description="Drivers and the partner company they ride for.",
     columns=(
-        Column("driver_id", I, required=True, minimum=1),
-        Column("driver_name", T, required=True),
-        Column("phone", T, normalise="phone"),
-        Column("license_number", T),
-        Column("partner_company", T, required=True),
-        Column("city", T),
-        Column("state", T),
-        Column("status", T, enum=DRIVER_STATUSES),
+        Column("driver_id", INT, required=True, minimum=1),
+        Column("driver_name", TXT, required=True),
+        Column("phone", TXT, normalise="phone"),
+        Column("license_number", TXT),
+        Column("partner_company", TXT, required=True),
+        Column("city", TXT),
+        Column("state", TXT),
+        Column("status", TXT, enum=DRIVER_STATUSES),
         Column("created_at", TS),
     ),
 )
@@ -165,22 +175,22 @@ ORDERS = Domain(
     description="One row per customer order with its promised and actual delivery.",
     references=(Reference("client_id", "clients", "client_id", "warning"),),
     columns=(
-        Column("order_id", I, required=True, minimum=1),
-        Column("client_id", I, required=True, minimum=1),
-        Column("customer_name", T),
-        Column("customer_phone", T, normalise="phone"),
-        Column("delivery_address_line1", T),
-        Column("delivery_address_line2", T),
-        Column("city", T, required=True),
-        Column("state", T),
-        Column("pincode", T),
+        Column("order_id", INT, required=True, minimum=1),
+        Column("client_id", INT, required=True, minimum=1),
+        Column("customer_name", TXT),
+        Column("customer_phone", TXT, normalise="phone"),
+        Column("delivery_address_line1", TXT),
+        Column("delivery_address_line2", TXT),
+        Column("city", TXT, required=True),
+        Column("state", TXT),
+        Column("pincode", TXT),
         Column("order_date", TS, required=True),
         Column("promised_delivery_date", TS, required=True),
         Column("actual_delivery_date", TS),
-        Column("status", T, required=True, enum=ORDER_STATUSES),
-        Column("payment_mode", T, enum=PAYMENT_MODES),
-        Column("amount", D, minimum=0.0),
-        Column("failure_reason", T),
+        Column("status", TXT, required=True, enum=ORDER_STATUSES),
+        Column("payment_mode", TXT, enum=PAYMENT_MODES),
+        Column("amount", DEC, minimum=0.0),
+        Column("failure_reason", TXT),
         Column("created_at", TS),
     ),
 )
@@ -196,13 +206,13 @@ WAREHOUSE_LOGS = Domain(
         Reference("warehouse_id", "warehouses", "warehouse_id", "warning"),
     ),
     columns=(
-        Column("log_id", I, required=True, minimum=1),
-        Column("order_id", I, required=True, minimum=1),
-        Column("warehouse_id", I, required=True, minimum=1),
+        Column("log_id", INT, required=True, minimum=1),
+        Column("order_id", INT, required=True, minimum=1),
+        Column("warehouse_id", INT, required=True, minimum=1),
         Column("picking_start", TS, required=True),
         Column("picking_end", TS),
         Column("dispatch_time", TS),
-        Column("notes", T),
+        Column("notes", TXT),
     ),
 )
 
@@ -217,12 +227,12 @@ FLEET_LOGS = Domain(
         Reference("driver_id", "drivers", "driver_id", "warning"),
     ),
     columns=(
-        Column("fleet_log_id", I, required=True, minimum=1),
-        Column("order_id", I, required=True, minimum=1),
-        Column("driver_id", I, required=True, minimum=1),
-        Column("vehicle_number", T),
-        Column("route_code", T),
-        Column("gps_delay_notes", T),
+        Column("fleet_log_id", INT, required=True, minimum=1),
+        Column("order_id", INT, required=True, minimum=1),
+        Column("driver_id", INT, required=True, minimum=1),
+        Column("vehicle_number", TXT),
+        Column("route_code", TXT),
+        Column("gps_delay_notes", TXT),
         Column("departure_time", TS, required=True),
         Column("arrival_time", TS),
         Column("created_at", TS),
@@ -237,11 +247,11 @@ EXTERNAL_FACTORS = Domain(
     description="Traffic, weather and event conditions recorded for an order.",
     references=(Reference("order_id", "orders", "order_id", "error"),),
     columns=(
-        Column("factor_id", I, required=True, minimum=1),
-        Column("order_id", I, required=True, minimum=1),
-        Column("traffic_condition", T, enum=TRAFFIC_CONDITIONS),
-        Column("weather_condition", T, enum=WEATHER_CONDITIONS),
-        Column("event_type", T),
+        Column("factor_id", INT, required=True, minimum=1),
+        Column("order_id", INT, required=True, minimum=1),
+        Column("traffic_condition", TXT, enum=TRAFFIC_CONDITIONS),
+        Column("weather_condition", TXT, enum=WEATHER_CONDITIONS),
+        Column("event_type", TXT),
         Column("recorded_at", TS),
     ),
 )
@@ -254,12 +264,12 @@ FEEDBACK = Domain(
     description="What the customer said: text, sentiment label and rating.",
     references=(Reference("order_id", "orders", "order_id", "error"),),
     columns=(
-        Column("feedback_id", I, required=True, minimum=1),
-        Column("order_id", I, required=True, minimum=1),
-        Column("customer_name", T),
-        Column("feedback_text", T),
-        Column("sentiment", T, enum=SENTIMENTS),
-        Column("rating", I, minimum=1, maximum=5),
+        Column("feedback_id", INT, required=True, minimum=1),
+        Column("order_id", INT, required=True, minimum=1),
+        Column("customer_name", TXT),
+        Column("feedback_text", TXT),
+        Column("sentiment", TXT, enum=SENTIMENTS),
+        Column("rating", INT, minimum=1, maximum=5),
         Column("created_at", TS),
     ),
 )

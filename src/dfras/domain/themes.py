@@ -42,7 +42,9 @@ def theme_case_sql(column: str) -> str:
     """An engine-neutral CASE expression giving the theme of ``column``."""
     arms = []
     for theme, words in THEME_RULES:
-        cond = " OR ".join(f"lower({column}) LIKE '%{w.replace(chr(39), chr(39) * 2)}%'" for w in words)
+        cond = " OR ".join(
+            f"lower({column}) LIKE '%{w.replace(chr(39), chr(39) * 2)}%'" for w in words
+        )
         arms.append(f"WHEN {cond} THEN '{theme}'")
     return (
         f"CASE WHEN {column} IS NULL OR trim({column}) = '' THEN NULL "

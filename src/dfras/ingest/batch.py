@@ -1,9 +1,11 @@
-"""One input file as one atomic batch: stage, check, quarantine, upsert, record lineage.
+"""One input file as one atomic batch: land, check, quarantine, reconcile, record lineage.
 
 The whole batch runs in one transaction, so a crash or kill leaves the store as it was before.
-Rows are upserted on their natural key: identical rows stay untouched (with their original
-lineage), changed rows are replaced, new rows inserted; a file whose bytes were already imported
-is skipped outright. Every step is one engine query over the staged file.
+The file is read once: every record is typed, checked and landed in its domain table in a
+single engine pass, carrying its broken rules; then, still inside the transaction, error rows
+move to quarantine, repeated keys are resolved and the batch is reconciled with older rows on the
+natural key (identical rows keep their original lineage, changed rows replace the old ones).
+A file whose bytes were already imported is skipped outright.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 
 from dfras.domain.errors import FileRejected
-from dfras.domain.tables import DOMAINS, Domain
+from dfras.domain.tables import Domain
 from dfras.ingest.detect import FileInfo, inspect_file, recognise_domain
 from dfras.ingest.mapping import DomainMapping, Mapping
 from dfras.ingest.rules import (
@@ -28,7 +30,8 @@ from dfras.ingest.rules import (
     row_checks,
     value_expr,
 )
-from dfras.store.base import StagedFile, Store
+from dfras.store.base import RejectedRecord, Store, iter_batches
+from dfras.store.schema import sql_type
 
 
 @dataclass
@@ -118,28 +121,42 @@ def load_file(
         result.seconds = time.perf_counter() - started
         return result
 
-    batch_id = datetime.now().strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:8]
-    result.batch_id = batch_id
     now = datetime.now().replace(microsecond=0)
+    source = str(path)
     with store.transaction():
-        staged = store.stage_file(
+        seq = int(_meta(store, "data_version") or 0) + 1
+        batch_id = f"{seq:08d}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        result.batch_id = batch_id
+        had_rows = bool(
+            store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {domain.name} LIMIT 1) t")[0][0]
+        )
+        typed = _typed_columns(domain, present, dm)
+        reader = store.file_reader(
             path,
-            table="dfras_stage",
-            columns=info.header,
+            columns=[(h, typed.get(h, "VARCHAR")) for h in info.header],
             delimiter=info.delimiter,
             file_format=info.file_format,
         )
-        _check(store, domain, staged, present, dm)
-        _count(store, result, staged)
-        _write_quarantine(store, domain, staged, present, batch_id, str(path), now)
-        _write_issues(store, domain, batch_id, str(path))
-        _upsert(store, domain, result, batch_id, str(path), now)
+        store.execute(
+            _landing_sql(store, domain, reader, present, dm, typed), [batch_id, source, now]
+        )
+        rejected = store.take_rejects()
+        if rejected:
+            _renumber(store, domain, batch_id, rejected)
+        _resolve_repeats(store, domain, batch_id, source)
+        _count(store, domain, result, batch_id, rejected)
+        _quarantine(store, domain, batch_id, source, now, rejected)
+        _write_issues(store, domain, batch_id, source)
+        if had_rows:
+            _reconcile(store, domain, result, batch_id)
+        else:
+            result.rows_inserted = result.rows_accepted - _dropped_repeats(store, batch_id)
         store.execute(
             "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 batch_id,
                 domain.name,
-                str(path),
+                source,
                 sha,
                 path.stat().st_size,
                 mapping.path if mapping else None,
@@ -155,155 +172,231 @@ def load_file(
                 datetime.now().replace(microsecond=0),
             ],
         )
-        version = int(store.fetchall("SELECT value FROM store_meta WHERE key='data_version'")[0][0])
-        store.execute("UPDATE store_meta SET value = ? WHERE key = 'data_version'", [str(version + 1)])
-        for t in ("dfras_stage", "dfras_checked"):
-            store.execute(f"DROP TABLE IF EXISTS {t}")
+        store.execute("DELETE FROM store_meta WHERE key = 'data_version'")
+        store.execute("INSERT INTO store_meta VALUES ('data_version', ?)", [str(seq)])
     result.seconds = time.perf_counter() - started
     return result
 
 
-def _check(
-    store: Store,
-    domain: Domain,
-    staged: StagedFile,
-    present: dict[str, str],
-    dm: DomainMapping | None,
-) -> None:
-    """Build ``dfras_checked``: typed values, raw text, error and warning tags per row."""
-    raws, vals, errs, warns = [], [], [], []
+def _meta(store: Store, key: str) -> str | None:
+    rows = store.fetchall("SELECT value FROM store_meta WHERE key = ?", [key])
+    return rows[0][0] if rows else None
+
+
+def _tags(pairs: list[tuple[str, str]]) -> str:
+    """concat_ws of the tags whose condition holds ('' when none)."""
+    if not pairs:
+        return "''"
+    return "concat_ws(';', " + ", ".join(f"CASE WHEN {c} THEN '{t}' END" for c, t in pairs) + ")"
+
+
+def _severity(tag: str) -> str:
+    return RULES[tag.split(":")[0]].severity
+
+
+def _typed_columns(
+    domain: Domain, present: dict[str, str], dm: DomainMapping | None
+) -> dict[str, str]:
+    """Source columns the file reader types itself: numbers and timestamps with no date format
+    or value map. A value it cannot read becomes a rejected record (rule bad_type) with the raw
+    line, and typed reading is much faster than text plus casts."""
+    out = {}
     for col in domain.columns:
         src = present.get(col.name)
-        raw = f"NULLIF(trim({_ident(src)}), '')" if src else "CAST(NULL AS VARCHAR)"
-        if dm and col.name in dm.values and dm.values[col.name]:
+        if src is None or col.type == "text":
+            continue
+        if dm and (col.name in dm.date_formats or dm.values.get(col.name)):
+            continue
+        out[src] = sql_type(col.type)
+    return out
+
+
+def _landing_sql(
+    store: Store,
+    domain: Domain,
+    reader: str,
+    present: dict[str, str],
+    dm: DomainMapping | None,
+    typed: dict[str, str],
+) -> str:
+    """One pass: read, trim, map values, type, check, fingerprint and land every record.
+
+    Parameters: batch id, source file, ingestion time.
+    """
+    raws, vals, checks = [], [], []
+    for col in domain.columns:
+        src = present.get(col.name)
+        is_typed = src in typed
+        if is_typed:
+            raw = _ident(str(src))
+        elif src:
+            raw = f"NULLIF(trim({_ident(src)}), '')"
+        else:
+            raw = "CAST(NULL AS VARCHAR)"
+        if dm and dm.values.get(col.name):
             arms = " ".join(
                 f"WHEN {_lit(k.lower())} THEN {_lit(v)}" for k, v in dm.values[col.name].items()
             )
             raw = f"CASE lower({raw}) {arms} ELSE {raw} END"
         raws.append(f"{raw} AS r__{col.name}")
         fmt = dm.date_formats.get(col.name) if dm else None
-        vals.append(f"{value_expr(col, f'r__{col.name}', fmt)} AS {col.name}")
-        for cond, tag in column_checks(domain, col, f"r__{col.name}", col.name):
-            (errs if RULES[tag.split(':')[0]].severity == "error" else warns).append((cond, tag))
-    for cond, tag in row_checks(domain):
-        (errs if RULES[tag.split(':')[0]].severity == "error" else warns).append((cond, tag))
-
-    def tags(pairs: list[tuple[str, str]]) -> str:
-        if not pairs:
-            return "''"
-        return "concat_ws(';', " + ", ".join(f"CASE WHEN {c} THEN '{t}' END" for c, t in pairs) + ")"
-
-    joins, ref_errs, ref_warns = [], [], []
+        vals.append(f"{value_expr(col, f'r__{col.name}', fmt, typed=is_typed)} AS {col.name}")
+        checks += column_checks(domain, col, f"r__{col.name}", col.name, typed=is_typed)
+    checks += row_checks(domain)
+    joins = []
     for i, ref in enumerate(domain.references):
         alias = f"ref{i}"
-        extra = ""
         time_col = ORDER_TIME_CHECKS.get(domain.name) if ref.domain == "orders" else None
-        if time_col:
-            extra = ", order_date"
+        extra = ", order_date" if time_col else ""
         joins.append(
             f"LEFT JOIN (SELECT {ref.target} AS k{extra} FROM {ref.domain}) {alias} "
             f"ON {alias}.k = v.{ref.column}"
         )
-        rule = REFERENCE_RULES[ref.domain]
         cond = f"v.{ref.column} IS NOT NULL AND {alias}.k IS NULL"
-        (ref_errs if ref.severity == "error" else ref_warns).append((cond, f"{rule}:{ref.column}"))
+        checks.append((cond, f"{REFERENCE_RULES[ref.domain]}:{ref.column}"))
         if time_col:
-            ref_warns.append(
-                (f"v.{time_col} < {alias}.order_date", f"log_before_order:{time_col}")
-            )
-    hash_cols = ", ".join(
-        f"coalesce(CAST({c.name} AS VARCHAR), '\\N')" for c in domain.columns
+            checks.append((f"v.{time_col} < {alias}.order_date", f"log_before_order:{time_col}"))
+    errs = [(c, t) for c, t in checks if _severity(t) == "error"]
+    warns = [(c, t) for c, t in checks if _severity(t) == "warning"]
+    cols = [c.name for c in domain.columns]
+    raw_json = (
+        "json_object("
+        + ", ".join(f"{_lit(c)}, CAST(r__{c} AS VARCHAR)" for c in cols if c in present)
+        + ")"
     )
-    key = domain.key
-    sql = f"""
-    CREATE OR REPLACE TEMP TABLE dfras_checked AS
-    WITH r AS (
-      SELECT _ord, _source_row, {", ".join(raws)} FROM {staged.table}
-    ), v AS (
-      SELECT *, {", ".join(vals)} FROM r
-    ), c AS (
-      SELECT v.*,
-        concat_ws(';', NULLIF({tags(errs)}, ''), NULLIF({tags(ref_errs)}, '')) AS _errors,
-        concat_ws(';', NULLIF({tags(warns)}, ''), NULLIF({tags(ref_warns)}, '')) AS _warnings,
-        md5(concat_ws('|', {hash_cols})) AS _row_hash
-      FROM v {" ".join(joins)}
-    ), d AS (
-      SELECT *,
-        row_number() OVER (PARTITION BY {key} ORDER BY _ord) AS _dup_rank,
-        first_value(_row_hash) OVER (PARTITION BY {key} ORDER BY _ord) AS _first_hash
-      FROM c WHERE _errors = ''
+    row_hash = store.row_hash_sql([f"v.{c}" for c in cols])
+    targets = (
+        ", ".join(cols)
+        + ", _batch_id, _source_file, _source_row, _ingested_at, _flags, _row_hash, _errors, _raw"
     )
-    SELECT d.* EXCLUDE (_errors, _warnings, _dup_rank, _first_hash),
-      CASE WHEN _dup_rank > 1 AND _row_hash <> _first_hash THEN 'duplicate_key:{key}'
-           ELSE '' END AS _errors,
-      CASE WHEN _dup_rank > 1 AND _row_hash = _first_hash
-           THEN concat_ws(';', NULLIF(_warnings, ''), 'duplicate_row:{key}')
-           ELSE _warnings END AS _warnings,
-      _dup_rank > 1 AS _dropped
-    FROM d
-    UNION ALL BY NAME
-    SELECT c.*, FALSE AS _dropped FROM c WHERE _errors <> ''
-    """
-    store.execute(sql)
+    return f"""
+INSERT INTO {domain.name} ({targets})
+SELECT {", ".join(cols)}, ?, ?, _ord, ?, NULLIF(_warnings, ''), _row_hash,
+       NULLIF(_errors, ''), CASE WHEN _errors <> '' THEN {raw_json} END
+FROM (
+  SELECT v.*, {_tags(errs)} AS _errors, {_tags(warns)} AS _warnings, {row_hash} AS _row_hash
+  FROM (
+    SELECT *, {", ".join(vals)}
+    FROM (SELECT row_number() OVER () AS _ord, {", ".join(raws)} FROM {reader}) r
+  ) v
+  {" ".join(joins)}
+) checked
+"""
 
 
-def _count(store: Store, result: BatchResult, staged: StagedFile) -> None:
-    row = store.fetchall(
-        """SELECT count(*) FILTER (WHERE _errors <> ''),
-                  count(*) FILTER (WHERE _errors = '' AND _warnings <> '')
-           FROM dfras_checked"""
+def _renumber(store: Store, domain: Domain, batch_id: str, rejected: list[RejectedRecord]) -> None:
+    """Give landed rows their record numbers: the k-th parsed record is the k-th number no
+    reject took (the reader numbers records in file order, header excluded)."""
+    store.execute("CREATE OR REPLACE TEMP TABLE dfras_reject_rows (n BIGINT)")
+    for chunk in iter_batches(rejected, 1000):
+        store.execute(
+            "INSERT INTO dfras_reject_rows VALUES " + ", ".join("(?)" for _ in chunk),
+            [r.source_row for r in chunk],
+        )
+    parsed = store.fetchall(f"SELECT count(*) FROM {domain.name} WHERE _batch_id = ?", [batch_id])[
+        0
+    ][0]
+    store.execute(
+        f"""UPDATE {domain.name} SET _source_row = numbers.n
+        FROM (
+          SELECT n, row_number() OVER (ORDER BY n) AS k
+          FROM (SELECT range + 1 AS n FROM range(?)) r
+          WHERE n NOT IN (SELECT n FROM dfras_reject_rows)
+        ) numbers
+        WHERE {domain.name}._batch_id = ? AND numbers.k = {domain.name}._source_row""",
+        [parsed + len(rejected), batch_id],
+    )
+    store.execute("DROP TABLE dfras_reject_rows")
+
+
+def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> None:
+    """A key repeated in one file: an identical later row is dropped with a warning; a later
+    row with other values is an error (quarantined), the first one is kept."""
+    t, key = domain.name, domain.key
+    dupes = store.fetchall(
+        f"SELECT count(*) - count(DISTINCT {key}) FROM {t} WHERE _batch_id = ? AND _errors IS NULL",
+        [batch_id],
+    )[0][0]
+    if not dupes:
+        return
+    typed_json = (
+        "json_object("
+        + ", ".join(f"{_lit(c.name)}, CAST({t}.{c.name} AS VARCHAR)" for c in domain.columns)
+        + ")"
+    )
+    store.execute(
+        f"""UPDATE {t} SET
+          _errors = CASE WHEN d._row_hash <> d._first THEN 'duplicate_key:{key}'
+                         ELSE 'duplicate_row:{key}' END,
+          _raw = {typed_json}
+        FROM (
+          SELECT _source_row, _row_hash,
+            row_number() OVER (PARTITION BY {key} ORDER BY _source_row) AS _rank,
+            first_value(_row_hash) OVER (PARTITION BY {key} ORDER BY _source_row) AS _first
+          FROM {t} WHERE _batch_id = ? AND _errors IS NULL
+        ) d
+        WHERE {t}._batch_id = ? AND {t}._source_row = d._source_row AND d._rank > 1""",
+        [batch_id, batch_id],
+    )
+    # identical repeats are not errors: record the warning, then drop the copy
+    store.execute(
+        f"""INSERT INTO row_issues
+        SELECT ?, ?, ?, _source_row, CAST({key} AS VARCHAR), 'duplicate_row',
+               '{key}: ' || {_lit(RULES["duplicate_row"].text)} || ' (value ' || CAST({key} AS VARCHAR) || ')'
+        FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'""",
+        [batch_id, domain.name, source, batch_id],
+    )
+    store.execute(
+        "CREATE OR REPLACE TEMP TABLE dfras_dropped AS SELECT count(*) AS n "
+        f"FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'",
+        [batch_id],
+    )
+    store.execute(
+        f"DELETE FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'", [batch_id]
+    )
+
+
+def _dropped_repeats(store: Store, batch_id: str) -> int:
+    if not store.table_exists("dfras_dropped"):
+        return 0
+    n = int(store.fetchall("SELECT n FROM dfras_dropped")[0][0])
+    store.execute("DROP TABLE dfras_dropped")
+    return n
+
+
+def _count(
+    store: Store,
+    domain: Domain,
+    result: BatchResult,
+    batch_id: str,
+    rejected: list[RejectedRecord],
+) -> None:
+    errors, warned, kept = store.fetchall(
+        f"""SELECT count(*) FILTER (WHERE _errors IS NOT NULL),
+                   count(*) FILTER (WHERE _errors IS NULL AND _flags IS NOT NULL),
+                   count(*) FILTER (WHERE _errors IS NULL)
+            FROM {domain.name} WHERE _batch_id = ?""",
+        [batch_id],
     )[0]
-    result.rows_read = staged.rows_parsed + len(staged.rejected)
-    result.rows_quarantined = int(row[0]) + len(staged.rejected)
-    result.rows_warned = int(row[1])
+    dropped = 0
+    if store.table_exists("dfras_dropped"):
+        dropped = int(store.fetchall("SELECT n FROM dfras_dropped")[0][0])
+    result.rows_quarantined = int(errors) + len(rejected)
+    result.rows_warned = int(warned)
+    result.rows_read = int(errors) + int(kept) + dropped + len(rejected)
     result.rows_accepted = result.rows_read - result.rows_quarantined
 
 
-def _write_quarantine(
-    store: Store,
-    domain: Domain,
-    staged: StagedFile,
-    present: dict[str, str],
-    batch_id: str,
-    source: str,
-    now: datetime,
-) -> None:
-    if staged.rejected:
-        store.execute("CREATE OR REPLACE TEMP TABLE dfras_rejected (n BIGINT, rule VARCHAR, msg VARCHAR, raw VARCHAR)")
-        from dfras.store.base import iter_batches
+def _message_sql(domain: Domain, value_of: str) -> str:
+    """SQL text of a violation message: column, rule sentence and the offending value.
 
-        for chunk in iter_batches(staged.rejected, 1000):
-            rows = [[r.source_row, r.rule, r.message, r.raw] for r in chunk]
-            placeholders = ", ".join("(?, ?, ?, ?)" for _ in rows)
-            store.execute(
-                f"INSERT INTO dfras_rejected VALUES {placeholders}",
-                [v for row in rows for v in row],
-            )
-        store.execute(
-            "INSERT INTO quarantine SELECT ?, ?, ?, n, NULL, rule, msg, raw, ? FROM dfras_rejected",
-            [batch_id, domain.name, source, now],
-        )
-        store.execute("DROP TABLE dfras_rejected")
-    raw_json = "json_object(" + ", ".join(
-        f"{_lit(c.name)}, r__{c.name}" for c in domain.columns if c.name in present
-    ) + ")"
-    store.execute(
-        f"""INSERT INTO quarantine
-        SELECT ?, ?, ?, _source_row, r__{domain.key}, rule, {_message_sql(domain)}, raw, ?
-        FROM (
-          SELECT *, split_part(tag, ':', 1) AS rule, split_part(tag, ':', 2) AS col
-          FROM (SELECT *, unnest(string_split(_errors, ';')) AS tag, CAST({raw_json} AS VARCHAR) AS raw
-                FROM dfras_checked WHERE _errors <> '') t
-        ) q""",
-        [batch_id, domain.name, source, now],
-    )
-
-
-def _message_sql(domain: Domain) -> str:
-    """SQL text of a violation message: column, rule sentence and the offending value."""
+    ``value_of`` is a template with ``{col}`` giving the value of the named column as text.
+    """
     value_case = (
         "CASE col "
-        + " ".join(f"WHEN {_lit(c.name)} THEN r__{c.name}" for c in domain.columns)
+        + " ".join(
+            f"WHEN {_lit(c.name)} THEN {value_of.format(col=c.name)}" for c in domain.columns
+        )
         + " END"
     )
     rule_case = (
@@ -311,68 +404,107 @@ def _message_sql(domain: Domain) -> str:
         + " ".join(f"WHEN {_lit(r.code)} THEN {_lit(r.text)}" for r in RULES.values())
         + " END"
     )
-    return f"col || ': ' || {rule_case} || coalesce(' (value ' || left({value_case}, 200) || ')', ' (empty)')"
-
-
-def _write_issues(store: Store, domain: Domain, batch_id: str, source: str) -> None:
-    store.execute(
-        f"""INSERT INTO row_issues
-        SELECT ?, ?, ?, _source_row, CAST({domain.key} AS VARCHAR), rule, {_message_sql(domain)}
-        FROM (
-          SELECT *, split_part(tag, ':', 1) AS rule, split_part(tag, ':', 2) AS col
-          FROM (SELECT *, unnest(string_split(_warnings, ';')) AS tag
-                FROM dfras_checked WHERE _errors = '' AND _warnings <> '') t
-        ) q""",
-        [batch_id, domain.name, source],
+    return (
+        f"col || ': ' || {rule_case} || "
+        f"coalesce(' (value ' || left({value_case}, 200) || ')', ' (empty)')"
     )
 
 
-def _upsert(
+def _quarantine(
     store: Store,
     domain: Domain,
-    result: BatchResult,
     batch_id: str,
     source: str,
     now: datetime,
+    rejected: list[RejectedRecord],
 ) -> None:
-    key = domain.key
-    table = domain.name
-    cols = ", ".join(c.name for c in domain.columns)
-    incoming = "SELECT * FROM dfras_checked WHERE _errors = '' AND NOT _dropped"
-    empty = store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1) t")[0][0] == 0
-    if empty:
-        result.rows_inserted = store.fetchall(f"SELECT count(*) FROM ({incoming}) t")[0][0]
-        filter_sql = ""
-    else:
+    """Move error rows out of the domain table into quarantine, with their raw content."""
+    for chunk in iter_batches(rejected, 500):
         store.execute(
-            f"""CREATE OR REPLACE TEMP TABLE dfras_cmp AS
-            SELECT i.{key} AS k, i._row_hash AS new_hash, t._row_hash AS old_hash
-            FROM ({incoming}) i LEFT JOIN {table} t ON t.{key} = i.{key}"""
+            "INSERT INTO quarantine VALUES "
+            + ", ".join("(?, ?, ?, ?, NULL, ?, ?, ?, ?)" for _ in chunk),
+            [
+                v
+                for r in chunk
+                for v in (
+                    batch_id,
+                    domain.name,
+                    source,
+                    r.source_row,
+                    r.rule,
+                    r.message,
+                    r.raw,
+                    now,
+                )
+            ],
         )
-        counts = store.fetchall(
-            """SELECT count(*) FILTER (WHERE old_hash IS NULL),
-                      count(*) FILTER (WHERE old_hash IS NOT NULL AND old_hash <> new_hash),
-                      count(*) FILTER (WHERE old_hash = new_hash)
-               FROM dfras_cmp"""
-        )[0]
-        result.rows_inserted, result.rows_updated, result.rows_unchanged = map(int, counts)
-        store.execute(
-            f"""DELETE FROM {table} WHERE {key} IN
-            (SELECT k FROM dfras_cmp WHERE old_hash IS NOT NULL AND old_hash <> new_hash)"""
-        )
-        filter_sql = f" AND {key} NOT IN (SELECT k FROM dfras_cmp WHERE old_hash = new_hash)"
+    message = _message_sql(domain, "json_extract_string(_raw, '$.{col}')")
     store.execute(
-        f"""INSERT INTO {table}
-        SELECT {cols}, ?, ?, _source_row, ?, NULLIF(_warnings, ''), _row_hash
-        FROM dfras_checked WHERE _errors = '' AND NOT _dropped{filter_sql}""",
-        [batch_id, source, now],
+        f"""INSERT INTO quarantine
+        SELECT ?, ?, ?, _source_row, json_extract_string(_raw, '$.{domain.key}'), rule,
+               {message}, _raw, ?
+        FROM (
+          SELECT *, split_part(tag, ':', 1) AS rule, split_part(tag, ':', 2) AS col
+          FROM (SELECT _source_row, _raw, unnest(string_split(_errors, ';')) AS tag
+                FROM {domain.name} WHERE _batch_id = ? AND _errors IS NOT NULL) t
+        ) q""",
+        [batch_id, domain.name, source, now, batch_id],
     )
-    store.execute("DROP TABLE IF EXISTS dfras_cmp")
+    store.execute(
+        f"DELETE FROM {domain.name} WHERE _batch_id = ? AND _errors IS NOT NULL", [batch_id]
+    )
+
+
+def _write_issues(store: Store, domain: Domain, batch_id: str, source: str) -> None:
+    """One row_issues row per warning on a kept row, with the value it was about."""
+    message = _message_sql(domain, "CAST({col} AS VARCHAR)")
+    store.execute(
+        f"""INSERT INTO row_issues
+        SELECT ?, ?, ?, _source_row, CAST({domain.key} AS VARCHAR), rule, {message}
+        FROM (
+          SELECT *, split_part(tag, ':', 1) AS rule, split_part(tag, ':', 2) AS col
+          FROM (SELECT *, unnest(string_split(_flags, ';')) AS tag
+                FROM {domain.name} WHERE _batch_id = ? AND _flags IS NOT NULL) t
+        ) q""",
+        [batch_id, domain.name, source, batch_id],
+    )
+
+
+def _reconcile(store: Store, domain: Domain, result: BatchResult, batch_id: str) -> None:
+    """Upsert on the natural key against rows of earlier batches."""
+    t, key = domain.name, domain.key
+    store.execute(
+        f"""CREATE OR REPLACE TEMP TABLE dfras_cmp AS
+        SELECT n.{key} AS k, n._row_hash = o._row_hash AS same
+        FROM (SELECT {key}, _row_hash FROM {t} WHERE _batch_id = ?) n
+        JOIN (SELECT {key}, _row_hash FROM {t} WHERE _batch_id <> ?) o ON o.{key} = n.{key}""",
+        [batch_id, batch_id],
+    )
+    landed = store.fetchall(f"SELECT count(*) FROM {t} WHERE _batch_id = ?", [batch_id])[0][0]
+    unchanged, updated = store.fetchall(
+        "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM dfras_cmp"
+    )[0]
+    result.rows_unchanged, result.rows_updated = int(unchanged), int(updated)
+    result.rows_inserted = int(landed) - result.rows_unchanged - result.rows_updated
+    # identical rows keep their original lineage: drop the new copy
+    store.execute(
+        f"DELETE FROM {t} WHERE _batch_id = ? AND {key} IN (SELECT k FROM dfras_cmp WHERE same)",
+        [batch_id],
+    )
+    # changed rows: the new version replaces the old one
+    store.execute(
+        f"DELETE FROM {t} WHERE _batch_id <> ? AND {key} IN (SELECT k FROM dfras_cmp WHERE NOT same)",
+        [batch_id],
+    )
+    # warnings recorded for unchanged copies belong to the old rows already
+    store.execute(
+        "DELETE FROM row_issues WHERE batch_id = ? AND record_key IN "
+        "(SELECT CAST(k AS VARCHAR) FROM dfras_cmp WHERE same)",
+        [batch_id],
+    )
+    store.execute("DROP TABLE dfras_cmp")
+    _dropped_repeats(store, batch_id)
 
 
 def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def domain_of(name: str) -> Domain:
-    return DOMAINS[name]

@@ -157,9 +157,7 @@ def expand_paths(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(
-                sorted(f for f in p.iterdir() if f.suffix.lower() in SUPPORTED_SUFFIXES)
-            )
+            out.extend(sorted(f for f in p.iterdir() if f.suffix.lower() in SUPPORTED_SUFFIXES))
         elif p.exists():
             out.append(p)
         else:

@@ -81,7 +81,9 @@ def load_mapping(path: Path) -> Mapping:
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
-        raise UserError(f"mapping file {path} is not valid {path.suffix[1:].upper()}: {exc}") from exc
+        raise UserError(
+            f"mapping file {path} is not valid {path.suffix[1:].upper()}: {exc}"
+        ) from exc
     mapping = parse_mapping(data, where=str(path))
     mapping.path = str(path)
     return mapping
@@ -110,7 +112,9 @@ def parse_mapping(data: Any, *, where: str = "mapping") -> Mapping:
         formats = {str(k): str(v) for k, v in (spec.get("date_formats") or {}).items()}
         for col in formats:
             if col not in canon_cols or DOMAINS[name].column(col).type != "timestamp":
-                raise UserError(f"{where}: domains.{name}.date_formats.{col} is not a timestamp column")
+                raise UserError(
+                    f"{where}: domains.{name}.date_formats.{col} is not a timestamp column"
+                )
         values: dict[str, dict[str, str]] = {}
         for col, table in (spec.get("values") or {}).items():
             if col not in canon_cols:

@@ -83,8 +83,13 @@ def _squash(expr: str) -> str:
     return f"lower(regexp_replace({expr}, '[\\s_-]', '', 'g'))"
 
 
-def value_expr(col: Column, raw: str, date_format: str | None) -> str:
-    """SQL giving the typed, normalised value of ``col`` from its trimmed text ``raw``."""
+def value_expr(col: Column, raw: str, date_format: str | None, *, typed: bool = False) -> str:
+    """SQL giving the typed, normalised value of ``col`` from ``raw``.
+
+    ``raw`` is the trimmed text, or with ``typed`` the value the file reader already typed.
+    """
+    if typed:
+        return raw
     if col.type == "int":
         return f"TRY_CAST({raw} AS BIGINT)"
     if col.type == "decimal":
@@ -97,7 +102,8 @@ def value_expr(col: Column, raw: str, date_format: str | None) -> str:
         return phone_expr(raw)
     if col.enum:
         arms = " ".join(f"WHEN {_lit(_squash_py(v))} THEN {_lit(v)}" for v in col.enum)
-        return f"CASE {_squash(raw)} {arms} ELSE {raw} END"
+        exact = ", ".join(_lit(v) for v in col.enum)
+        return f"CASE WHEN {raw} IN ({exact}) THEN {raw} ELSE (CASE {_squash(raw)} {arms} ELSE {raw} END) END"
     return raw
 
 
@@ -106,29 +112,39 @@ def _squash_py(value: str) -> str:
 
 
 def phone_expr(raw: str) -> str:
-    """Indian phone numbers to +91 form; anything unrecognised is kept as written."""
+    """Indian phone numbers to +91 form; anything unrecognised is kept as written.
+
+    Digits are extracted once; the shape checks are plain string tests (cheap per row).
+    """
     d = f"regexp_replace({raw}, '[^0-9+]', '', 'g')"
     return (
-        f"CASE WHEN {raw} IS NULL THEN NULL "
-        f"WHEN regexp_matches({d}, '^\\+[0-9]{{8,15}}$') THEN {d} "
-        f"WHEN regexp_matches({d}, '^91[0-9]{{10}}$') THEN '+' || {d} "
-        f"WHEN regexp_matches({d}, '^0[0-9]{{9,10}}$') THEN '+91' || substr({d}, 2) "
-        f"WHEN regexp_matches({d}, '^[1-9][0-9]{{9}}$') THEN '+91' || {d} "
-        f"ELSE {raw} END"
+        f"(SELECT CASE WHEN {raw} IS NULL THEN NULL "
+        "WHEN p LIKE '+%' AND length(p) BETWEEN 9 AND 16 THEN p "
+        "WHEN length(p) = 12 AND p LIKE '91%' THEN '+' || p "
+        "WHEN length(p) IN (10, 11) AND p LIKE '0%' THEN '+91' || substr(p, 2) "
+        f"WHEN length(p) = 10 THEN '+91' || p ELSE {raw} END FROM (SELECT {d} AS p))"
     )
 
 
 def phone_ok_expr(value: str) -> str:
-    return f"({value} IS NULL OR regexp_matches({value}, '^\\+[0-9]{{8,15}}$'))"
+    return (
+        f"({value} IS NULL OR ({value} LIKE '+%' AND length({value}) BETWEEN 9 AND 16 "
+        f"AND NOT contains(substr({value}, 2), '+')))"
+    )
 
 
-def column_checks(domain: Domain, col: Column, raw: str, val: str) -> list[tuple[str, str]]:
-    """(SQL condition true when broken, 'rule:column') pairs for one column."""
+def column_checks(
+    domain: Domain, col: Column, raw: str, val: str, *, typed: bool = False
+) -> list[tuple[str, str]]:
+    """(SQL condition true when broken, 'rule:column') pairs for one column.
+
+    With ``typed`` the reader typed the column itself (unreadable values never reach SQL).
+    """
     name = col.name
     checks: list[tuple[str, str]] = []
     if col.required:
         checks.append((f"{raw} IS NULL", f"required_missing:{name}"))
-    if col.type in ("int", "decimal", "timestamp"):
+    if col.type in ("int", "decimal", "timestamp") and not typed:
         checks.append((f"{raw} IS NOT NULL AND {val} IS NULL", f"bad_type:{name}"))
     if col.enum:
         allowed = ", ".join(_lit(v) for v in col.enum)
@@ -148,8 +164,13 @@ def column_checks(domain: Domain, col: Column, raw: str, val: str) -> list[tuple
     if col.normalise == "phone":
         checks.append((f"NOT {phone_ok_expr(val)}", f"unrecognised_phone:{name}"))
     elif col.type == "text" and not col.enum:
+        first, second = f"left({val}, 1)", f"substr({val}, 2, 1)"
         checks.append(
-            (f"regexp_matches({val}, '^(=|@|[+-][^0-9 .])')", f"formula_value:{name}")
+            (
+                f"({first} IN ('=', '@') OR ({first} IN ('+', '-') "
+                f"AND NOT ({second} BETWEEN '0' AND '9' OR {second} IN (' ', '.', ''))))",
+                f"formula_value:{name}",
+            )
         )
     return checks
 

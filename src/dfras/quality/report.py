@@ -117,7 +117,9 @@ def build_report(store: Store, *, examples: int = 3, top_rules: int = 10) -> Qua
         if scored
         else 0.0
     )
-    return QualityReport(domains=domains, coverage=coverage, findings=findings, overall_score=overall)
+    return QualityReport(
+        domains=domains, coverage=coverage, findings=findings, overall_score=overall
+    )
 
 
 def _rule_counts(store: Store, domain: str, examples: int, top: int) -> list[RuleCount]:
@@ -148,21 +150,47 @@ def _findings(store: Store) -> list[Finding]:
     n_orders = store.fetchall("SELECT count(*) FROM orders")[0][0]
     for status, count in store.fetchall(q.STATUS_COUNTS):
         found.append(
-            Finding(f"status:{status}", f"orders with status {status}", int(count), n_orders, "orders")
+            Finding(
+                f"status:{status}", f"orders with status {status}", int(count), n_orders, "orders"
+            )
         )
     r = store.fetch_dicts(q.ORDER_FINDINGS)[0]
     found += [
-        Finding("late_delivered", "delivered orders that arrived after the promised date",
-                int(r["late"] or 0), int(r["delivered"] or 0), "orders"),
-        Finding("failure_reason_on_failed_only",
-                "Failed orders with a failure_reason (the rest: see reason_without_failure)",
-                int(r["failed_with_reason"] or 0), int(r["failed"] or 0), "orders"),
-        Finding("reason_without_failure", "non-Failed orders that carry a failure_reason",
-                int(r["reason_not_failed"] or 0), n_orders, "orders"),
-        Finding("multiline_address_orders", "order addresses that span several lines",
-                int(r["multiline"] or 0), n_orders, "orders"),
-        Finding("overdue_open", "open orders whose promised date is before the as-of time",
-                int(r["overdue"] or 0), int(r["open"] or 0), "orders"),
+        Finding(
+            "late_delivered",
+            "delivered orders that arrived after the promised date",
+            int(r["late"] or 0),
+            int(r["delivered"] or 0),
+            "orders",
+        ),
+        Finding(
+            "failure_reason_on_failed_only",
+            "Failed orders with a failure_reason (the rest: see reason_without_failure)",
+            int(r["failed_with_reason"] or 0),
+            int(r["failed"] or 0),
+            "orders",
+        ),
+        Finding(
+            "reason_without_failure",
+            "non-Failed orders that carry a failure_reason",
+            int(r["reason_not_failed"] or 0),
+            n_orders,
+            "orders",
+        ),
+        Finding(
+            "multiline_address_orders",
+            "order addresses that span several lines",
+            int(r["multiline"] or 0),
+            n_orders,
+            "orders",
+        ),
+        Finding(
+            "overdue_open",
+            "open orders whose promised date is before the as-of time",
+            int(r["overdue"] or 0),
+            int(r["open"] or 0),
+            "orders",
+        ),
     ]
     for table, col in (("orders", "pincode"), ("clients", "pincode"), ("warehouses", "pincode")):
         lz = store.fetch_dicts(q.leading_zero_pincodes(table, col))[0]
@@ -174,13 +202,23 @@ def _findings(store: Store) -> list[Finding]:
                 int(lz["total"] or 0),
                 total,
                 table,
-                {"five_digit": int(lz["d5"] or 0), "four_digit": int(lz["d4"] or 0),
-                 "three_digit_or_less": int(lz["d3"] or 0)},
+                {
+                    "five_digit": int(lz["d5"] or 0),
+                    "four_digit": int(lz["d4"] or 0),
+                    "three_digit_or_less": int(lz["d3"] or 0),
+                },
             )
         )
     c = store.fetch_dicts(q.MULTILINE_CLIENTS)[0]
-    found.append(Finding("multiline_address_clients", "client addresses that span several lines",
-                         int(c["multiline"] or 0), int(c["total"] or 0), "clients"))
+    found.append(
+        Finding(
+            "multiline_address_clients",
+            "client addresses that span several lines",
+            int(c["multiline"] or 0),
+            int(c["total"] or 0),
+            "clients",
+        )
+    )
     for dom in LOG_DOMAINS:
         rr = store.fetch_dicts(q.reattempts(dom))[0]
         found.append(
@@ -194,17 +232,31 @@ def _findings(store: Store) -> list[Finding]:
             )
         )
     for rule, dom, text in (
-        ("log_before_order", "warehouse_logs", "warehouse logs that start picking before the order was placed"),
+        (
+            "log_before_order",
+            "warehouse_logs",
+            "warehouse logs that start picking before the order was placed",
+        ),
         ("log_before_order", "fleet_logs", "fleet logs that depart before the order was placed"),
-        ("sentiment_contradicts_rating", "feedback", "feedback whose sentiment contradicts its rating"),
+        (
+            "sentiment_contradicts_rating",
+            "feedback",
+            "feedback whose sentiment contradicts its rating",
+        ),
     ):
         n = store.fetchall(q.ISSUE_COUNT, [dom, rule])[0][0]
         total = store.fetchall(f"SELECT count(*) FROM {dom}")[0][0]
         found.append(Finding(f"{rule}:{dom}", text, int(n), total, dom))
     st = store.fetch_dicts(q.SENTIMENT_VS_TEXT)[0]
-    found.append(Finding("sentiment_contradicts_text",
-                         "feedback labelled Positive about a complaint, or Negative about praise",
-                         int(st["contradicting"] or 0), int(st["total"] or 0), "feedback"))
+    found.append(
+        Finding(
+            "sentiment_contradicts_text",
+            "feedback labelled Positive about a complaint, or Negative about praise",
+            int(st["contradicting"] or 0),
+            int(st["total"] or 0),
+            "feedback",
+        )
+    )
     unknown = store.fetchall(q.UNKNOWN_REASONS)
     found.append(
         Finding(

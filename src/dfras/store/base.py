@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -24,20 +24,6 @@ class RejectedRecord:
     rule: str
     message: str
     raw: str
-
-
-@dataclass
-class StagedFile:
-    """A file read into a temporary all-text table, one row per parsed record.
-
-    The table has ``_ord`` (1-based order of parsed records) and ``_source_row`` (the record's
-    1-based number in the file, header excluded), then the file's columns as text.
-    """
-
-    table: str
-    columns: list[str]
-    rows_parsed: int
-    rejected: list[RejectedRecord] = field(default_factory=list)
 
 
 class Store(Protocol):
@@ -60,15 +46,18 @@ class Store(Protocol):
 
     def table_exists(self, name: str) -> bool: ...
 
-    def stage_file(
+    def file_reader(
         self,
         path: Path,
         *,
-        table: str,
-        columns: Sequence[str],
+        columns: Sequence[tuple[str, str]],
         delimiter: str,
         file_format: str,
-    ) -> StagedFile: ...
+    ) -> str: ...
+
+    def take_rejects(self) -> list[RejectedRecord]: ...
+
+    def row_hash_sql(self, expressions: Sequence[str]) -> str: ...
 
     def size_bytes(self) -> int | None: ...
 

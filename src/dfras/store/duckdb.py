@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from dfras.domain.errors import UserError
-from dfras.store.base import RejectedRecord, StagedFile
+from dfras.store.base import RejectedRecord
 from dfras.store.schema import SCHEMA_VERSION, all_ddl, seed_statements
 
 #: Reader error types mapped to quarantine rule codes.
@@ -114,8 +114,10 @@ class DuckDBStore:
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
     def fetch_arrow(self, sql: str, params: Sequence[Any] | None = None) -> pa.Table:
-        result = self.con.execute(sql, params or [])
-        table = result.fetch_arrow_table() if hasattr(result, "fetch_arrow_table") else result.arrow()
+        rel: Any = self.con.sql(sql, params=list(params) if params else None)
+        # DuckDB 2 names it to_arrow_table; 1.x arrow()
+        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
+        table = fetch()
         return table if isinstance(table, pa.Table) else table.read_all()
 
     @contextmanager
@@ -152,71 +154,43 @@ class DuckDBStore:
 
     # -- reading input files --------------------------------------------------------------
 
-    def stage_file(
+    def file_reader(
         self,
         path: Path,
         *,
-        table: str,
-        columns: Sequence[str],
+        columns: Sequence[tuple[str, str]],
         delimiter: str,
         file_format: str,
-    ) -> StagedFile:
-        """Read ``path`` into temp table ``table`` as text, keeping record numbers.
+    ) -> str:
+        """A table expression streaming ``path`` as text columns, in file order.
 
-        CSV records the reader cannot parse are returned as :class:`RejectedRecord` with their
-        record number and raw text instead of failing the file.
+        CSV records the reader cannot parse (bad encoding, wrong field count, unclosed quote,
+        oversized) are set aside; :meth:`take_rejects` returns them after the read.
         """
-        self.con.execute(f"DROP TABLE IF EXISTS {table}")
+        lit = "'" + str(path).replace("'", "''") + "'"
         if file_format == "parquet":
-            select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in columns)
-            self.con.execute(
-                f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS _ord, "
-                f"row_number() OVER () AS _source_row, {select} FROM read_parquet(?)",
-                [str(path)],
-            )
-            n = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-            return StagedFile(table=table, columns=list(columns), rows_parsed=n)
-        return self._stage_csv(path, table=table, columns=columns, delimiter=delimiter)
-
-    def _stage_csv(
-        self, path: Path, *, table: str, columns: Sequence[str], delimiter: str
-    ) -> StagedFile:
-        col_spec = "{" + ", ".join(f"'{_sq(c)}': 'VARCHAR'" for c in columns) + "}"
-        reader = (
-            f"read_csv(?, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
-            f"quote='\"', escape='\"', columns={col_spec}, all_varchar=true, "
+            cols = ", ".join(f'TRY_CAST("{_dq(c)}" AS {t}) AS "{_dq(c)}"' for c, t in columns)
+            return f"(SELECT {cols} FROM read_parquet({lit}))"
+        self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
+        self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        col_spec = "{" + ", ".join(f"'{_sq(c)}': '{t}'" for c, t in columns) + "}"
+        return (
+            f"read_csv({lit}, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
+            f"quote='\"', escape='\"', columns={col_spec}, "
             f"store_rejects=true, rejects_table='dfras_rejects', rejects_scan='dfras_scans', "
             f"max_line_size={MAX_RECORD_BYTES}, null_padding=false, strict_mode=true)"
         )
+
+    def take_rejects(self) -> list[RejectedRecord]:
+        """Records the last CSV read set aside, with record numbers (header excluded)."""
+        rejects = self._collect_rejects()
         self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
         self.con.execute("DROP TABLE IF EXISTS dfras_scans")
-        self.con.execute(
-            f"CREATE TEMP TABLE {table} AS SELECT row_number() OVER () AS _ord, "
-            f"row_number() OVER () AS _source_row, * FROM {reader}",
-            [str(path)],
-        )
-        rejected = self._collect_rejects()
-        parsed = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
-        if rejected:
-            # Records are numbered 1.. in file order (header excluded). Parsed records keep
-            # their order, so the k-th parsed record is the k-th number no reject took.
-            self.con.execute("CREATE OR REPLACE TEMP TABLE dfras_reject_rows (n BIGINT)")
-            self.con.executemany(
-                "INSERT INTO dfras_reject_rows VALUES (?)", [[r.source_row] for r in rejected]
-            )
-            self.con.execute(
-                f"""UPDATE {table} SET _source_row = numbers.n
-                FROM (
-                  SELECT n, row_number() OVER (ORDER BY n) AS k
-                  FROM (SELECT range + 1 AS n FROM range(?)) r
-                  WHERE n NOT IN (SELECT n FROM dfras_reject_rows)
-                ) numbers
-                WHERE numbers.k = {table}._ord""",
-                [parsed + len(rejected)],
-            )
-        return StagedFile(
-            table=table, columns=list(columns), rows_parsed=parsed, rejected=rejected
-        )
+        return rejects
+
+    def row_hash_sql(self, expressions: Sequence[str]) -> str:
+        """SQL for a fingerprint of a row's values (change detection within this engine)."""
+        return f"CAST(hash({', '.join(expressions)}) AS VARCHAR)"
 
     def _collect_rejects(self) -> list[RejectedRecord]:
         if not self.table_exists("dfras_rejects"):
@@ -256,3 +230,7 @@ def _reject_message(rule: str, column: str | None, message: str) -> str:
 
 def _sq(text: str) -> str:
     return text.replace("'", "''")
+
+
+def _dq(text: str) -> str:
+    return text.replace('"', '""')

@@ -15,7 +15,7 @@ which keeps bulk loads fast on a column store.
 from __future__ import annotations
 
 from dfras.domain.reference import FAILURE_REASONS, STATUS_CODES
-from dfras.domain.tables import DOMAINS, LINEAGE_COLUMNS, Domain
+from dfras.domain.tables import DOMAINS, LANDING_COLUMNS, LINEAGE_COLUMNS, Domain
 
 SCHEMA_VERSION = 1
 
@@ -35,7 +35,7 @@ def sql_type(logical: str) -> str:
 def domain_ddl(domain: Domain) -> str:
     """CREATE TABLE for one canonical domain, with its lineage columns."""
     cols = [f"{c.name} {sql_type(c.type)}" for c in domain.columns]
-    cols += [f"{name} {sql_type(t)}" for name, t in LINEAGE_COLUMNS]
+    cols += [f"{name} {sql_type(t)}" for name, t in LINEAGE_COLUMNS + LANDING_COLUMNS]
     return f"CREATE TABLE IF NOT EXISTS {domain.name} (\n  " + ",\n  ".join(cols) + "\n)"
 
 
