@@ -96,12 +96,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted: nothing of the unfinished batch was written")
         sys.exit(130)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(1 if exc.exit_code == 2 else exc.exit_code)
+    except Exception as exc:  # usage errors from the command-line parser, and the like
+        show = getattr(exc, "show", None)
+        code = getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):
+            show()
+            # the parser says 2 for usage errors; 2 is ours for rejected data
+            sys.exit(1 if code == 2 else code)
         if os.environ.get("DFRAS_DEBUG"):
             raise
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dfras.domain.errors import FileRejected
+from dfras.domain.errors import FileRejected, UserError
 from dfras.domain.tables import DOMAINS, Domain
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -161,5 +161,5 @@ def expand_paths(paths: list[Path]) -> list[Path]:
         elif p.exists():
             out.append(p)
         else:
-            raise FileRejected(str(p), "does not exist")
+            raise UserError(f"{p} does not exist", hint="check the path, or list the folder")
     return out
