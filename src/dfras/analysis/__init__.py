@@ -1,0 +1,1 @@
+"""The root-cause engine: scoped questions, segment explanations, comparisons, causes."""

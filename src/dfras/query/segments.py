@@ -1,0 +1,201 @@
+"""Segment counting queries: every attribute and pair counted in one engine pass.
+
+The explanation's candidate search is a single ``GROUP BY GROUPING SETS`` over the scope's
+population: one set per attribute and per allowed pair, pruned by support in ``HAVING``, with
+``GROUPING_ID`` telling the sets apart. Measured outcomes (delay hours) also get the sums a
+Welch interval and a rank test need. Everything returned is aggregated; Python sees only groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dfras.analysis.attributes import ATTRIBUTES, BIN_QUANTILES, KNOWN, bin_sql
+from dfras.analysis.outcomes import Outcome
+from dfras.query.fact import FACT_TABLE
+
+
+@dataclass(frozen=True)
+class SegmentQuery:
+    sql: str
+    params: list[object]
+    columns: list[str]
+    sets: list[tuple[str, ...]]
+
+
+def edges_sql(binned: list[str], where: str) -> str:
+    """Quantile cut points of each binned attribute within the population."""
+    parts = []
+    for name in binned:
+        col = ATTRIBUTES[name].expr or name
+        for q in BIN_QUANTILES:
+            parts.append(f'quantile_cont({col}, {q}) AS "{name}@{q}"')
+    return f"SELECT {', '.join(parts)} FROM {FACT_TABLE} WHERE {where}"
+
+
+def attribute_exprs(names: list[str], edges: dict[str, list[float]]) -> dict[str, str]:
+    """SQL value of each attribute (binned numbers as labelled bins), NULL where unknown."""
+    out = {}
+    for name in names:
+        a = ATTRIBUTES[name]
+        if a.binned:
+            expr = bin_sql(name, edges.get(name, []))
+            out[name] = (
+                expr if a.domain == "order" else f"CASE WHEN {KNOWN[a.domain]} THEN {expr} END"
+            )
+        else:
+            out[name] = a.sql()
+    return out
+
+
+def _base(exprs: dict[str, str], outcome: Outcome, where: str, *, event: str | None = None) -> str:
+    cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
+    flags = ", ".join(f"({cond}) AS k_{dom}" for dom, cond in KNOWN.items() if dom != "order")
+    if outcome.measured:
+        measure = f"{outcome.value} AS v"
+        ranks = ", rank() OVER (ORDER BY v) + (count(*) OVER (PARTITION BY v) - 1) / 2.0 AS r"
+        return f"""base0 AS MATERIALIZED (
+  SELECT {cols}, {flags}, {measure}
+  FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
+), base AS MATERIALIZED (SELECT *{ranks} FROM base0)"""
+    ev = event or outcome.event
+    return f"""base AS (
+  SELECT {cols}, {flags}, CASE WHEN {ev} THEN 1 ELSE 0 END AS y
+  FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
+)"""
+
+
+def _measures(outcome: Outcome) -> str:
+    if outcome.measured:
+        return (
+            "count(*) AS n, sum(v) AS s, sum(v * v) AS ss, sum(r) AS rs, "
+            "count(*) FILTER (WHERE v > 0) AS k"
+        )
+    return "count(*) AS n, sum(y) AS k"
+
+
+def counts_queries(
+    exprs: dict[str, str],
+    sets: list[tuple[str, ...]],
+    outcome: Outcome,
+    where: str,
+    params: list[object],
+    *,
+    min_support: int,
+    chunk: int = 40,
+) -> list[SegmentQuery]:
+    """Queries counting every grouping set (attribute or pair) above ``min_support``.
+
+    The sets are split into chunks of ``chunk`` sets: one query per chunk keeps the engine's
+    hash tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID``
+    is over its own ``columns``.
+    """
+    out = []
+    for i in range(0, len(sets), chunk):
+        part = sets[i : i + chunk]
+        names = [n for n in exprs if any(n in s for s in part)]
+        sub = {n: exprs[n] for n in names}
+        grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
+        gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
+        sql = f"""WITH {_base(sub, outcome, where)}
+SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome)}
+FROM base
+GROUP BY GROUPING SETS ({grouping})
+HAVING count(*) >= {int(min_support)}"""
+        out.append(SegmentQuery(sql=sql, params=list(params), columns=names, sets=part))
+    return out
+
+
+def availability_query(outcome: Outcome, where: str) -> str:
+    """Population and outcome totals per pattern of known domains (16 rows at most)."""
+    flags = [f"({cond})" for dom, cond in KNOWN.items() if dom != "order"]
+    names = [dom for dom in KNOWN if dom != "order"]
+    cols = ", ".join(f"{f} AS k_{n}" for f, n in zip(flags, names, strict=True))
+    if outcome.measured:
+        m = f"count(*) AS n, sum({outcome.value}) AS s, sum({outcome.value} * {outcome.value}) AS ss, count(*) FILTER (WHERE {outcome.value} > 0) AS k"
+    else:
+        m = f"count(*) AS n, sum(CASE WHEN {outcome.event} THEN 1 ELSE 0 END) AS k"
+    return f"""SELECT {cols}, {m}
+FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
+GROUP BY ALL"""
+
+
+def tie_term_query(outcome: Outcome, where: str) -> str:
+    """Σ(t³ − t) over groups of tied values (the rank test's tie correction)."""
+    return f"""SELECT coalesce(sum(t * t * t - t), 0) FROM (
+  SELECT count(*) AS t FROM {FACT_TABLE}
+  WHERE {outcome.population} AND {where} GROUP BY {outcome.value}
+) x"""
+
+
+def daily_query(attribute: str, expr: str, outcome: Outcome, where: str) -> str:
+    """Per entity and day: population and outcomes (the input of the window scan)."""
+    if outcome.measured:
+        m = f"count(*) AS n, count(*) FILTER (WHERE {outcome.value} > 0) AS k"
+    else:
+        m = f"count(*) AS n, sum(CASE WHEN {outcome.event} THEN 1 ELSE 0 END) AS k"
+    return f"""SELECT {expr} AS value, order_day AS day, {m}
+FROM {FACT_TABLE} WHERE {outcome.population} AND {where} AND {expr} IS NOT NULL
+GROUP BY ALL ORDER BY 1, 2"""
+
+
+def reason_counts_query(exprs: dict[str, str], where: str) -> str:
+    """Failed orders per attribute value and recorded reason (the per-cause search)."""
+    names = list(exprs)
+    grouping = ", ".join(f"(reason, a_{n})" for n in names)
+    gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
+    cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
+    return f"""WITH base AS (
+  SELECT {cols}, coalesce(reason_code, failure_reason, '(none recorded)') AS reason
+  FROM {FACT_TABLE} WHERE is_closed AND is_failed AND {where}
+)
+SELECT {gid} AS gid, reason, {", ".join(f"a_{n}" for n in names)}, count(*) AS k
+FROM base GROUP BY GROUPING SETS ({grouping})"""
+
+
+def reason_totals_query(where: str) -> str:
+    """Recorded reasons of the scope's failed orders (the observed breakdown)."""
+    return f"""SELECT coalesce(reason_code, failure_reason, '(none recorded)') AS reason,
+       max(reason_category) AS category, count(*) AS failed
+FROM {FACT_TABLE} WHERE is_closed AND is_failed AND {where}
+GROUP BY 1 ORDER BY failed DESC, reason"""
+
+
+def extension_query(
+    exprs: dict[str, str],
+    fixed: dict[str, object],
+    extend: list[str],
+    outcome: Outcome,
+    where: str,
+    min_support: int,
+) -> tuple[str, list[object]]:
+    """Counts of a pair extended by each third attribute, within the pair's orders."""
+    params: list[object] = []
+    conds = []
+    for name, value in fixed.items():
+        conds.append(f"a_{name} = ?")
+        params.append(value)
+    grouping = ", ".join(f"(a_{n})" for n in extend)
+    gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in extend) + ")"
+    sql = f"""WITH {_base(exprs, outcome, where)}
+SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in extend)}, {_measures(outcome)}
+FROM base WHERE {" AND ".join(conds)}
+GROUP BY GROUPING SETS ({grouping})
+HAVING count(*) >= {int(min_support)}"""
+    return sql, params
+
+
+def medians_query(
+    exprs: dict[str, str], conditions: dict[str, object], outcome: Outcome, where: str
+) -> tuple[str, list[object]]:
+    """Median of the measured value inside one segment and in the rest of the scope."""
+    conds, params = [], []
+    for name, value in conditions.items():
+        conds.append(f"{exprs[name]} = ?")
+        params.append(value)
+    inside = " AND ".join(conds) or "TRUE"
+    known = " AND ".join(f"{exprs[n]} IS NOT NULL" for n in conditions) or "TRUE"
+    sql = f"""SELECT median({outcome.value}) FILTER (WHERE {inside}) AS inside,
+       median({outcome.value}) FILTER (WHERE NOT ({inside}) AND {known}) AS rest
+FROM {FACT_TABLE} WHERE {outcome.population} AND {where}"""
+    return sql, params + params
