@@ -444,11 +444,17 @@ def _prune(
     for f in significant:
         if f.kind == "segment" and f.size == 2:
             continue
-        if f.kind == "segment" and f.size == 1 and role_of(f.conditions) == "cause":
-            if _explained_by_pair(f, cause_pairs) or _explained_by_single(
-                f, cause_singles, groups_index
-            ):
-                continue
+        explained = (
+            f.kind == "segment"
+            and f.size == 1
+            and role_of(f.conditions) == "cause"
+            and (
+                _explained_by_pair(f, cause_pairs)
+                or _explained_by_single(f, cause_singles, groups_index)
+            )
+        )
+        if explained:
+            continue
         if f.kind == "segment" and f.size == 1:
             singles[_sub(f, "")] = f
         kept.append(f)

@@ -82,7 +82,10 @@ def main() -> None:
     """Entry point: run the app and turn DFRAS errors into messages and exit codes."""
     _register()
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
+        # without standalone mode an Exit is returned as its code rather than raised
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except DfrasError as exc:
         err_console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
         if exc.hint:

@@ -130,7 +130,9 @@ def load_file(
         had_rows = bool(
             store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {domain.name} LIMIT 1) t")[0][0]
         )
-        typed = _typed_columns(domain, present, dm)
+        # Parquet values arrive already typed or as text: cast in SQL, where a bad value is
+        # caught by the bad_type rule instead of silently becoming NULL
+        typed = _typed_columns(domain, present, dm) if info.file_format == "csv" else {}
         reader = store.file_reader(
             path,
             columns=[(h, typed.get(h, "VARCHAR")) for h in info.header],

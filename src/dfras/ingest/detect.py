@@ -108,15 +108,19 @@ _WORD = re.compile(r"[a-z]+")
 
 def domain_from_name(path: Path) -> Domain | None:
     """The domain a file name names, e.g. ``fleet_logs_2025-08.csv`` → fleet_logs."""
+    named = domains_from_name(path)
+    return named[0] if named else None
+
+
+def domains_from_name(path: Path) -> list[Domain]:
+    """Every domain the file name names, the longest (most specific) match first."""
     stem = path.name.lower().split(".")[0].replace("-", "_").replace(" ", "_")
-    candidates: list[tuple[int, Domain]] = []
+    best: dict[str, int] = {}
     for domain in DOMAINS.values():
         for name in (domain.name, *domain.aliases):
             if re.search(rf"(^|_|\d){re.escape(name)}($|_|\d)", stem):
-                candidates.append((len(name), domain))
-    if not candidates:
-        return None
-    return max(candidates, key=lambda c: c[0])[1]
+                best[domain.name] = max(best.get(domain.name, 0), len(name))
+    return [DOMAINS[n] for n in sorted(best, key=lambda n: -best[n])]
 
 
 def domain_from_header(header: list[str]) -> Domain | None:
@@ -138,9 +142,12 @@ def recognise_domain(info: FileInfo, forced: str | None = None) -> Domain:
         if forced not in DOMAINS:
             raise FileRejected(str(info.path), f"unknown domain {forced!r}")
         return DOMAINS[forced]
-    by_name = domain_from_name(info.path)
-    if by_name is not None:
-        return by_name
+    named = domains_from_name(info.path)
+    if named:
+        # a name can mention two domains (orders_by_client.csv): the header decides
+        cols = {h.strip().lower() for h in info.header}
+        fitting = [d for d in named if set(d.required_columns) <= cols]
+        return (fitting or named)[0]
     by_header = domain_from_header(info.header)
     if by_header is not None:
         return by_header

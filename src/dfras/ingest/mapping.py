@@ -51,7 +51,10 @@ class DomainMapping:
                 out[canon] = src
             elif src.lower() in lowered:
                 out[canon] = lowered[src.lower()]
+        used = set(out.values())
         for h in header:
+            if h in used:
+                continue  # a mapped source column feeds only the column it is mapped to
             if h.lower() in DOMAINS[self.domain].column_names and h.lower() not in out:
                 out[h.lower()] = h
         return out
@@ -101,6 +104,10 @@ def parse_mapping(data: Any, *, where: str = "mapping") -> Mapping:
                 hint=f"use one of {', '.join(DOMAINS)}",
             )
         spec = spec or {}
+        _table(spec, f"{where}: domains.{name}")
+        for section in ("columns", "date_formats", "values"):
+            if spec.get(section) is not None:
+                _table(spec[section], f"{where}: domains.{name}.{section}")
         canon_cols = set(DOMAINS[name].column_names)
         columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
         for src, canon in columns.items():
@@ -110,16 +117,25 @@ def parse_mapping(data: Any, *, where: str = "mapping") -> Mapping:
                     hint=f"{name} has {', '.join(sorted(canon_cols))}",
                 )
         formats = {str(k): str(v) for k, v in (spec.get("date_formats") or {}).items()}
-        for col in formats:
+        for col, fmt in formats.items():
             if col not in canon_cols or DOMAINS[name].column(col).type != "timestamp":
                 raise UserError(
                     f"{where}: domains.{name}.date_formats.{col} is not a timestamp column"
                 )
+            _check_format(fmt, f"{where}: domains.{name}.date_formats.{col}")
         values: dict[str, dict[str, str]] = {}
         for col, table in (spec.get("values") or {}).items():
             if col not in canon_cols:
                 raise UserError(f"{where}: domains.{name}.values.{col} is not a column of {name}")
             enum = DOMAINS[name].column(col).enum
+            _table(table or {}, f"{where}: domains.{name}.values.{col}")
+            for k in table or {}:
+                if not isinstance(k, str | int | float) or isinstance(k, bool):
+                    raise UserError(
+                        f"{where}: domains.{name}.values.{col} has the key {k!r}, which YAML read "
+                        "as a boolean or other non-text value",
+                        hint="quote source values such as 'yes', 'no', 'on', 'off'",
+                    )
             vals = {str(k): str(v) for k, v in (table or {}).items()}
             for src, canon in vals.items():
                 if enum and canon not in enum:
@@ -139,3 +155,28 @@ def parse_mapping(data: Any, *, where: str = "mapping") -> Mapping:
             values=values,
         )
     return Mapping(source=str(data.get("source", "")), domains=domains)
+
+
+def _table(value: Any, where: str) -> None:
+    if not isinstance(value, dict):
+        raise UserError(
+            f"{where} must be a table of name: value entries, not {type(value).__name__}",
+            hint="see docs/mapping.md for the file format",
+        )
+
+
+_DIRECTIVES = set("aAbBcdfHIjmMpSUwWxXyYzZ%")
+
+
+def _check_format(fmt: str, where: str) -> None:
+    """Refuse a strptime format with a directive the engine does not know."""
+    import re
+
+    for directive in re.findall(r"%(.)", fmt):
+        if directive not in _DIRECTIVES:
+            raise UserError(
+                f"{where}: %{directive} is not a date directive",
+                hint="use strptime directives such as %Y %m %d %H %M %S",
+            )
+    if "%" not in fmt:
+        raise UserError(f"{where}: {fmt!r} has no date directive")

@@ -23,7 +23,7 @@ from __future__ import annotations
 import glob
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -293,57 +293,20 @@ class FileDraft:
         return [m.source for m in self.columns if m.canonical is None]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "domain": self.domain,
-            "domain_via": self.domain_via,
-            "domain_score": round(self.domain_score, 1),
-            "rows_sampled": self.rows_sampled,
-            "columns": [
-                {
-                    "source": m.source,
-                    "canonical": m.canonical,
-                    "score": round(m.score, 1),
-                    "via": m.via,
-                    "confident": m.confident,
-                }
-                for m in self.columns
-            ],
-            "unmatched_columns": self.unmatched_columns,
-            "missing_required": self.missing_required,
-            "date_formats": [
-                {
-                    "column": d.column,
-                    "source": d.source,
-                    "format": d.format,
-                    "sampled": d.sampled,
-                    "parsed": d.parsed,
-                    "candidates": d.candidates,
-                    "note": d.note,
-                    "basis": d.basis,
-                }
-                for d in self.dates
-            ],
-            "values": {
-                g.column: {
-                    "source": g.source,
-                    "distinct": g.distinct,
-                    "values": [
-                        {
-                            "source": v.source,
-                            "canonical": v.canonical,
-                            "rows": v.rows,
-                            "score": round(v.score, 1),
-                            "via": v.via,
-                        }
-                        for v in g.values
-                    ],
-                    "unresolved": [v.source for v in g.values if v.canonical is None],
-                }
-                for g in self.values
-            },
-            "notes": self.notes,
+        data = asdict(self)
+        data["path"] = str(self.path)
+        data["unmatched_columns"] = self.unmatched_columns
+        for plain, match in zip(data["columns"], self.columns, strict=True):
+            plain["confident"] = match.confident
+        data["date_formats"] = data.pop("dates")
+        data["values"] = {
+            g["column"]: {
+                **g,
+                "unresolved": [v["source"] for v in g["values"] if v["canonical"] is None],
+            }
+            for g in data["values"]
         }
+        return data
 
 
 @dataclass
@@ -428,63 +391,87 @@ def name_score(source: str, canonical: str, domain: Domain) -> tuple[float, str]
     shared = mine & theirs
     if shared - _GENERIC_WORDS and (mine <= theirs or theirs <= mine):
         best = max(best, SUBSET_SCORE)
-    return min(float(best), FUZZY_CEILING), "fuzzy"
+    return round(min(float(best), FUZZY_CEILING), 1), "fuzzy"
 
 
 def match_columns(header: list[str], domain: Domain) -> list[ColumnMatch]:
-    """Each source column's best canonical column, each canonical column used once.
+    """Each source column's canonical column, each canonical column used at most once.
 
-    Pairs are taken best score first; then a column left out may take a canonical column
-    from its holder when the holder has another one free and the total score rises
-    (``order_dt``/``created``: ``created`` moves from order_date to created_at).
+    The pairs are chosen together, not one by one: ``order_dt`` and ``created`` give
+    order_date and created_at, where taking the synonym ``created`` → order_date first would
+    leave ``order_dt`` nothing better than order_id. A pair weighs its score's excess over
+    the threshold squared, so one strong match is never traded for two weak ones.
     """
     scores = {
         (i, j): name_score(source, col.name, domain)
         for i, source in enumerate(header)
         for j, col in enumerate(domain.columns)
     }
-    fits = sorted(
-        ((s, i, j) for (i, j), (s, _) in scores.items() if s >= MATCH_THRESHOLD),
-        key=lambda p: (-p[0], p[1], p[2]),
-    )
-    holder: dict[int, int] = {}  # canonical index → source index
-    taken: dict[int, int] = {}  # source index → canonical index
-    for _, i, j in fits:
-        if i not in taken and j not in holder:
-            taken[i], holder[j] = j, i
-    _improve(fits, scores, taken, holder)
+    floor = MATCH_THRESHOLD - 5.0
+    weights = [
+        [
+            (scores[i, j][0] - floor) ** 2 - 1e-6 * (i + j)
+            if scores[i, j][0] >= MATCH_THRESHOLD
+            else 0.0
+            for j in range(len(domain.columns))
+        ]
+        for i in range(len(header))
+    ]
+    taken = {i: j for i, j in _best_assignment(weights).items() if weights[i][j] > 0}
     out = []
     for i, source in enumerate(header):
         if i in taken:
             score, via = scores[i, taken[i]]
             out.append(ColumnMatch(source, domain.columns[taken[i]].name, score, via))
         else:
-            score, j = max(
-                ((scores[i, j][0], j) for j in range(len(domain.columns))), default=(0, -1)
-            )
-            near = domain.columns[j].name if j >= 0 else None
-            out.append(ColumnMatch(source, None, float(score), "none", closest=near))
+            score, j = max((scores[i, j][0], j) for j in range(len(domain.columns)))
+            out.append(ColumnMatch(source, None, score, "none", closest=domain.columns[j].name))
     return out
 
 
-def _improve(
-    fits: list[tuple[float, int, int]],
-    scores: dict[tuple[int, int], tuple[float, str]],
-    taken: dict[int, int],
-    holder: dict[int, int],
-) -> None:
-    """Let unmatched sources take a column whose holder can move to a free one, if it pays."""
-    for _, i, j in fits:
-        if i in taken or j not in holder:
-            continue
-        k = holder[j]
-        moves = [(s, jj) for s, kk, jj in fits if kk == k and jj not in holder]
-        if not moves:
-            continue
-        s_move, jj = max(moves)
-        if scores[i, j][0] + s_move > scores[k, j][0]:
-            taken[k], holder[jj] = jj, k
-            taken[i], holder[j] = j, i
+def _best_assignment(weights: list[list[float]]) -> dict[int, int]:
+    """Row → column pairs of greatest total weight, each row and column used once.
+
+    The Hungarian method on the square matrix padded with zeros, minimising negated weights.
+    """
+    rows, cols = len(weights), len(weights[0]) if weights else 0
+    n = max(rows, cols)
+    if n == 0:
+        return {}
+    cost = [[0.0] * (n + 1)] + [
+        [0.0] + [-weights[i][j] if i < rows and j < cols else 0.0 for j in range(n)]
+        for i in range(n)
+    ]
+    inf = float("inf")
+    u, v = [0.0] * (n + 1), [0.0] * (n + 1)
+    owner, way = [0] * (n + 1), [0] * (n + 1)  # owner[column] = row, 1-based; 0 = none
+    for row in range(1, n + 1):
+        owner[0], j0 = row, 0
+        slack, used = [inf] * (n + 1), [False] * (n + 1)
+        while True:
+            used[j0] = True
+            i0, delta, j1 = owner[j0], inf, 0
+            for j in range(1, n + 1):
+                if not used[j]:
+                    cur = cost[i0][j] - u[i0] - v[j]
+                    if cur < slack[j]:
+                        slack[j], way[j] = cur, j0
+                    if slack[j] < delta:
+                        delta, j1 = slack[j], j
+            for j in range(n + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    slack[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    return {owner[j] - 1: j - 1 for j in range(1, n + 1) if 0 < owner[j] <= rows and j <= cols}
 
 
 def domain_fit(header: list[str], domain: Domain) -> float:
@@ -494,7 +481,7 @@ def domain_fit(header: list[str], domain: Domain) -> float:
     required = domain.required_columns
     req_share = len(covered & set(required)) / len(required) if required else 1.0
     header_share = len(matches) / len(header) if header else 0.0
-    return 100.0 * (0.6 * req_share + 0.4 * header_share) if req_share else 0.0
+    return round(100.0 * (0.6 * req_share + 0.4 * header_share), 1) if req_share else 0.0
 
 
 def guess_domain(header: list[str]) -> tuple[Domain | None, float]:
@@ -531,7 +518,7 @@ def value_match(source: str, column: str, enum: tuple[str, ...], *, rows: int) -
             key, list(choices), scorer=fuzz.ratio, score_cutoff=VALUE_THRESHOLD
         )
         if found is not None:
-            return ValueMatch(source, choices[found[0]], rows, float(found[1]), "fuzzy")
+            return ValueMatch(source, choices[found[0]], rows, round(found[1], 1), "fuzzy")
     return ValueMatch(source, None, rows, 0.0, "none")
 
 
@@ -557,7 +544,7 @@ def _load_sample(con: duckdb.DuckDBPyConnection, info: FileInfo, rows: int) -> i
         source = (
             f"read_csv(?, header=true, auto_detect=false, delim={_lit(info.delimiter)}, "
             f"quote='\"', escape='\"', columns={spec}, all_varchar=true, "
-            "ignore_errors=true, null_padding=true)"
+            "ignore_errors=true)"
         )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE sample AS SELECT {select} FROM {source} LIMIT {int(rows)}",
@@ -648,7 +635,7 @@ def draft_file(con: duckdb.DuckDBPyConnection, path: Path, *, sample_rows: int) 
     try:
         info = inspect_file(path)
     except FileRejected as exc:
-        draft.notes.append(f"cannot be read: {exc.message}")
+        draft.notes.append(f"cannot be read: {exc.message.removeprefix(exc.path + ': ')}")
         return draft
     by_name = domain_from_name(path)
     by_header, header_score = guess_domain(info.header)
@@ -675,7 +662,8 @@ def draft_file(con: duckdb.DuckDBPyConnection, path: Path, *, sample_rows: int) 
     try:
         draft.rows_sampled = _load_sample(con, info, sample_rows)
     except duckdb.Error as exc:
-        draft.notes.append(f"rows could not be sampled ({exc}); dates and values not guessed")
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        draft.notes.append(f"rows could not be sampled ({first}); dates and values not guessed")
         return draft
     for col in domain.columns:
         source = present.get(col.name)
@@ -732,7 +720,8 @@ class _Block:
     sources: list[str] = field(default_factory=list)
     columns: dict[str, ColumnMatch] = field(default_factory=dict)
     unmatched: dict[str, ColumnMatch] = field(default_factory=dict)
-    missing: list[str] = field(default_factory=list)
+    #: file name → required columns it has no source column for
+    missing: dict[str, list[str]] = field(default_factory=dict)
     dates: dict[str, DateGuess] = field(default_factory=dict)
     values: dict[str, dict[str, ValueMatch]] = field(default_factory=dict)
     checks: list[str] = field(default_factory=list)
@@ -745,13 +734,15 @@ def _merge(files: list[FileDraft]) -> dict[str, _Block]:
             continue
         b = blocks.setdefault(f.domain, _Block())
         b.files.append(glob.escape(f.path.name))
-        b.sources.append(f"{f.path.name} (domain by {f.domain_via}, {f.rows_sampled} rows sampled)")
+        rows = f"{f.rows_sampled} row{'' if f.rows_sampled == 1 else 's'}"
+        b.sources.append(f"{f.path.name} (domain by {f.domain_via}, {rows} sampled)")
         for m in f.columns:
             if m.canonical is None:
                 b.unmatched.setdefault(m.source, m)
             elif m.source not in b.columns or b.columns[m.source].score < m.score:
                 b.columns[m.source] = m
-        b.missing.extend(c for c in f.missing_required if c not in b.missing)
+        if f.missing_required:
+            b.missing[f.path.name] = f.missing_required
         for d in f.dates:
             known = b.dates.get(d.column)
             if known is None:
@@ -781,7 +772,10 @@ def _block_checks(name: str, b: _Block) -> list[str]:
         if not m.confident
     ]
     out += [f"{name}: source column {s} maps to nothing" for s in b.unmatched]
-    out += [f"{name}: required column {c} has no source column" for c in b.missing]
+    out += [
+        f"{name}: {file} has no source column for required {', '.join(cols)}"
+        for file, cols in b.missing.items()
+    ]
     out += [f"{name}.date_formats.{d.column}: {d.note}" for d in b.dates.values() if d.note]
     for col, vals in b.values.items():
         out += [
@@ -807,7 +801,7 @@ def _render_yaml(files: list[FileDraft]) -> str:
     lines = [
         "# DFRAS mapping draft written by `dfras mapping suggest`: check it before use.",
         "# Scores are 0-100: 100 the canonical name, 95 a known synonym, less a fuzzy match.",
-        "# Lines starting '# check:' need a decision; fix them, then run",
+        "# Comments starting 'check:' need a decision; settle them, then run",
         "#   dfras ingest FILES --mapping THIS_FILE",
     ]
     for f in files:
@@ -821,10 +815,22 @@ def _render_yaml(files: list[FileDraft]) -> str:
         lines += [f"    # from {_comment(s)}" for s in b.sources]
         lines.append("    files:")
         lines += [f"      - {_q(p)}" for p in b.files]
+        patterns = sorted({_pattern(p) for p in b.files} - set(b.files))
+        if patterns:
+            shown = ", ".join(_q(p) for p in patterns)
+            lines.append(f"      # a pattern such as {shown} would also take later exports")
         lines += _render_columns(name, b)
         lines += _render_dates(b)
         lines += _render_values(b)
     return "\n".join(lines) + "\n"
+
+
+def _pattern(name: str) -> str:
+    """``shipments_2025-05.csv`` → ``shipments_*.csv``: the dated part of a name as ``*``."""
+    stem, dot, suffix = name.rpartition(".")
+    if not dot:
+        stem, suffix = name, ""
+    return re.sub(r"\d(?:[\d_.-]*\d)?", "*", stem) + dot + suffix
 
 
 def _render_columns(name: str, b: _Block) -> list[str]:
@@ -835,10 +841,13 @@ def _render_columns(name: str, b: _Block) -> list[str]:
             note += " — check: low-confidence match"
         out.append(f"      {_q(m.source)}: {_q(m.canonical or '')}  # {note}")
     for m in b.unmatched.values():
-        near = f" (closest: {m.closest} {m.score:.0f})" if m.closest else ""
+        near = f" (closest: {m.closest} {m.score:.0f})" if m.closest and m.score >= 60 else ""
         out.append(f"      # check: source column {_q(m.source)} maps to nothing{near}")
-    for c in b.missing:
-        out.append(f"      # check: required {name} column {c} has no source column")
+    for file, cols in b.missing.items():
+        out.append(
+            f"      # check: {_comment(file)} has no source column for required {name} "
+            f"column(s) {', '.join(cols)}"
+        )
     return out
 
 

@@ -9,8 +9,11 @@ is next opened: the store is as it was before the batch.
 from __future__ import annotations
 
 import os
+import tempfile
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,18 @@ _REJECT_RULES = {
 MAX_RECORD_BYTES = 2_000_000
 #: How much of a rejected record's raw text is kept in quarantine.
 RAW_KEEP_CHARS = 10_000
+#: When several reader errors hit one record, the one that explains the others names it: a
+#: record with a field too many also fails to cast the shifted fields, for instance.
+_RULE_PRIORITY = (
+    "line_too_long",
+    "invalid_encoding",
+    "unterminated_quote",
+    "too_many_columns",
+    "missing_columns",
+    "bad_type",
+)
+#: Read size of the scan for over-long lines; at most MAX_RECORD_BYTES (see _long_lines).
+_SCAN_CHUNK = 1 << 20
 
 
 class DuckDBStore:
@@ -76,6 +91,7 @@ class DuckDBStore:
                 ) from exc
             raise UserError(f"cannot open store {self.location}: {msg}") from exc
         self._in_tx = False
+        self._shortened: _ShortenedCopy | None = None
         if not read_only:
             self._ensure_schema()
 
@@ -150,6 +166,7 @@ class DuckDBStore:
         return p.stat().st_size if p.exists() else None
 
     def close(self) -> None:
+        self._drop_shortened()
         self.con.close()
 
     # -- reading input files --------------------------------------------------------------
@@ -173,6 +190,15 @@ class DuckDBStore:
             return f"(SELECT {cols} FROM read_parquet({lit}))"
         self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
         self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        self._drop_shortened()
+        long_lines = _long_lines(path, MAX_RECORD_BYTES)
+        if long_lines:
+            # The reader loses a record longer than its buffer (or blames the wrong one):
+            # read a copy whose over-long lines are cut short and made to fail.
+            self._shortened = _write_shortened(
+                path, self._scratch_dir(), long_lines, delimiter, len(columns)
+            )
+            lit = "'" + str(self._shortened.path).replace("'", "''") + "'"
         col_spec = "{" + ", ".join(f"'{_sq(c)}': '{t}'" for c, t in columns) + "}"
         return (
             f"read_csv({lit}, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
@@ -186,7 +212,20 @@ class DuckDBStore:
         rejects = self._collect_rejects()
         self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
         self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        self._drop_shortened()
         return rejects
+
+    def _scratch_dir(self) -> Path:
+        if self.location == ":memory:":
+            return Path(tempfile.gettempdir())
+        scratch = Path(self.location).resolve().parent / ".dfras-tmp"
+        scratch.mkdir(exist_ok=True)
+        return scratch
+
+    def _drop_shortened(self) -> None:
+        if self._shortened is not None:
+            self._shortened.path.unlink(missing_ok=True)
+            self._shortened = None
 
     def row_hash_sql(self, expressions: Sequence[str]) -> str:
         """SQL for a fingerprint of a row's values (change detection within this engine)."""
@@ -196,23 +235,170 @@ class DuckDBStore:
         if not self.table_exists("dfras_rejects"):
             return []
         rows = self.con.execute(
-            f"""SELECT line, error_type, column_name, error_message,
+            f"""SELECT line, line_byte_position, error_type, column_name, error_message,
                        left(csv_line, {RAW_KEEP_CHARS}), length(csv_line)
-                FROM dfras_rejects ORDER BY line"""
+                FROM dfras_rejects ORDER BY line, byte_position"""
         ).fetchall()
+        cut_at = self._cut_records(rows)
         seen: dict[int, RejectedRecord] = {}
-        for line, etype, column, message, raw, raw_len in rows:
+        for line, _start, etype, column, message, raw, raw_len in rows:
             record = int(line) - 1  # the reader counts the header as record 1
-            if record in seen:
-                continue
             rule = _REJECT_RULES.get(str(etype), "unreadable_record")
+            if record in cut_at:
+                rule, message = "line_too_long", cut_at[record]
+            if record in seen and _rank(seen[record].rule) <= _rank(rule):
+                continue
             text = _reject_message(rule, column, str(message))
-            if raw_len and raw_len > RAW_KEEP_CHARS:
+            raw = raw or ""
+            if self._shortened is not None:
+                raw = self._shortened.strip_marker(raw)
+            if raw_len and raw_len > RAW_KEEP_CHARS and record not in cut_at:
                 text += f" (raw record kept truncated to {RAW_KEEP_CHARS:,} characters)"
             seen[record] = RejectedRecord(
-                source_row=record, rule=rule, message=text, raw=(raw or "").rstrip("\n")
+                source_row=record, rule=rule, message=text, raw=raw.strip("\r\n")
             )
-        return list(seen.values())
+        return [seen[n] for n in sorted(seen)]
+
+    def _cut_records(self, rows: list[tuple[Any, ...]]) -> dict[int, str]:
+        """Records holding a line cut short by _write_shortened: record number → reader-style
+        message. A cut line belongs to the last rejected record starting at or before it."""
+        if self._shortened is None:
+            return {}
+        # the reader's byte positions count from 1
+        starts = sorted({(int(r[1]) - 1, int(r[0]) - 1) for r in rows if r[1] is not None})
+        out: dict[int, str] = {}
+        for cut in self._shortened.cuts:
+            owner = [rec for pos, rec in starts if pos <= cut.new_start]
+            if owner:
+                out[owner[-1]] = (
+                    f"a line of {cut.length:,} bytes; raw text truncated to its first "
+                    f"{cut.kept:,} bytes"
+                )
+        return out
+
+
+def _rank(rule: str) -> int:
+    return _RULE_PRIORITY.index(rule) if rule in _RULE_PRIORITY else len(_RULE_PRIORITY)
+
+
+@dataclass(frozen=True)
+class _Cut:
+    """One over-long line of an input file, as cut short in the copy the reader reads."""
+
+    new_start: int  # byte offset of the shortened line in the copy
+    length: int  # bytes of the original line
+    kept: int  # bytes of it kept
+
+
+@dataclass(frozen=True)
+class _ShortenedCopy:
+    path: Path
+    marker: bytes
+    cuts: list[_Cut]
+
+    def strip_marker(self, raw: str) -> str:
+        """Raw record text up to the cut (the marker and padding are ours, not the file's)."""
+        marker = self.marker.decode()
+        at = raw.find(marker)
+        if at >= 0:
+            return raw[:at]
+        for k in range(len(marker) - 1, 0, -1):
+            if raw.endswith(marker[:k]):
+                return raw[:-k]
+        return raw
+
+
+def _long_lines(path: Path, limit: int) -> list[tuple[int, int]]:
+    """(start, end) byte offsets of the lines after the header longer than ``limit`` bytes.
+
+    Reads the file in chunks no longer than ``limit``: a line inside one chunk is shorter than
+    the chunk, so only lines crossing chunk boundaries need measuring (memory stays bounded).
+    """
+    spans: list[tuple[int, int]] = []
+    pos = line_start = 0
+    with path.open("rb") as fh:
+        while chunk := fh.read(_SCAN_CHUNK):
+            first = chunk.find(b"\n")
+            if first >= 0:
+                if pos + first - line_start > limit:
+                    spans.append((line_start, pos + first))
+                line_start = pos + chunk.rfind(b"\n") + 1
+            pos += len(chunk)
+    if pos - line_start > limit:
+        spans.append((line_start, pos))
+    return [span for span in spans if span[0] > 0]
+
+
+def _utf8_prefix(data: bytes) -> bytes:
+    """``data`` without a multi-byte character cut at its end."""
+    n = len(data)
+    for back in range(1, min(4, n) + 1):
+        b = data[n - back]
+        if b & 0xC0 == 0x80:  # continuation byte: look further back for the lead byte
+            continue
+        need = 1 if b < 0xC0 else 2 if b < 0xE0 else 3 if b < 0xF0 else 4
+        return data[: n - back] if need > back else data
+    return data
+
+
+def _write_shortened(
+    src: Path, scratch: Path, spans: list[tuple[int, int]], delimiter: str, ncols: int
+) -> _ShortenedCopy:
+    """Copy ``src`` with each span cut to its first RAW_KEEP_CHARS bytes, made to fail.
+
+    A cut line keeps its head and gets a marker, closes any open quote, then carries more
+    fields than the header has, so the reader rejects its record (too many columns) whatever
+    the record held; a quoted field is opened if the original line ended inside one, so every
+    later record parses exactly as in the original. The quote state at any offset is the parity of
+    the quote characters before it (escaped quotes come in pairs).
+    """
+    marker = f"[dfras-cut-{uuid.uuid4().hex[:12]}]".encode()
+    padding = ((delimiter + "0") * (ncols + 1)).encode()
+    dst = scratch / f"dfras-shortened-{uuid.uuid4().hex[:12]}{src.suffix}"
+    cuts: list[_Cut] = []
+    quotes = 0  # quote characters in the file before the read position
+    with src.open("rb") as fin, dst.open("wb") as fout:
+
+        def copy(n: int) -> int:
+            counted = 0
+            while n > 0:
+                block = fin.read(min(n, _SCAN_CHUNK))
+                if not block:
+                    break
+                counted += block.count(b'"')
+                fout.write(block)
+                n -= len(block)
+            return counted
+
+        pos = 0
+        for start, end in spans:
+            quotes += copy(start - pos)
+            length = end - start
+            head = _utf8_prefix(fin.read(min(RAW_KEEP_CHARS, length)))
+            fin.seek(start + len(head))
+            in_line = head.count(b'"')
+            inside_after_head = (quotes + in_line) % 2 == 1
+            last = head[-1:] if len(head) == length else b""
+            rest = length - len(head)
+            while rest > 0:
+                block = fin.read(min(rest, _SCAN_CHUNK))
+                in_line += block.count(b'"')
+                last = block[-1:]
+                rest -= len(block)
+            new_start = fout.tell()
+            fout.write(head + marker)
+            if inside_after_head:
+                fout.write(b'"')
+            fout.write(padding)
+            if (quotes + in_line) % 2 == 1:  # the original line ends inside a quoted value
+                fout.write(delimiter.encode() + b'"')
+            if last == b"\r":
+                fout.write(b"\r")
+            quotes += in_line
+            cuts.append(_Cut(new_start=new_start, length=length, kept=len(head)))
+            pos = end
+        copy(1 << 62)
+    return _ShortenedCopy(path=dst, marker=marker, cuts=cuts)
 
 
 def _reject_message(rule: str, column: str | None, message: str) -> str:

@@ -65,17 +65,23 @@ def test_statuses_and_outcomes(loaded: Any) -> None:
     assert count(store, "SELECT count(*) FROM delivery_fact WHERE is_late") == 1271
     assert count(store, "SELECT count(*) FROM orders WHERE failure_reason IS NOT NULL") == 2004
     assert (
-        count(store, "SELECT count(*) FROM orders WHERE failure_reason IS NOT NULL "
-              "AND status <> 'Failed'")
+        count(
+            store,
+            "SELECT count(*) FROM orders WHERE failure_reason IS NOT NULL AND status <> 'Failed'",
+        )
         == 0
     )
 
 
 def test_multiline_addresses_survive(loaded: Any) -> None:
     store, _ = loaded
-    n = count(store, "SELECT count(*) FROM orders WHERE strpos(delivery_address_line1, chr(10)) > 0")
+    n = count(
+        store, "SELECT count(*) FROM orders WHERE strpos(delivery_address_line1, chr(10)) > 0"
+    )
     assert n == 4947
-    assert count(store, "SELECT count(*) FROM clients WHERE strpos(address_line1, chr(10)) > 0") == 248
+    assert (
+        count(store, "SELECT count(*) FROM clients WHERE strpos(address_line1, chr(10)) > 0") == 248
+    )
 
 
 def test_quality_report_shows_the_known_findings(loaded: Any) -> None:
