@@ -26,7 +26,10 @@ from dfras.analysis.attributes import (
     role_of,
 )
 from dfras.analysis.findings import Explanation, Finding, Tested
+from dfras.analysis.narrative import explain_narrative
 from dfras.analysis.outcomes import Outcome, get_outcome
+from dfras.analysis.pruning import index_findings, prune
+from dfras.analysis.recommend import recommend
 from dfras.analysis.scope import Scope
 from dfras.analysis.windows import scan_windows
 from dfras.fact import service as fact_service
@@ -105,14 +108,19 @@ def explain(
     exprs = q.attribute_exprs(names, edges)
     sets: list[tuple[str, ...]] = [(n,) for n in names]
     sets += attribute_pairs(names)
-    tie = float(store.fetchall(q.tie_term_query(out, where), params)[0][0]) if out.measured else 0.0
+    ties: dict[str, float] = {}
+    if out.measured:
+        for key in q.rank_keys(sets):
+            ties[q.rank_key(key)] = float(
+                store.fetchall(q.tie_term_query(out, where, key), params)[0][0]
+            )
     groups: list[dict[str, Any]] = []
     for query in q.counts_queries(exprs, sets, out, where, params, min_support=min_support):
         for g in store.fetch_dicts(query.sql, query.params):
             g["attrs"] = _set_of(int(g["gid"]), query.columns)
             groups.append(g)
 
-    findings = _test_groups(groups, out, totals, tie)
+    findings = _test_groups(groups, out, totals, ties)
     tested.singles = sum(1 for f in findings if f.size == 1)
     tested.pairs = sum(1 for f in findings if f.size == 2)
     if windows:
@@ -130,7 +138,20 @@ def explain(
         f.q_value = float(qv)
     tested.hypotheses = len(findings)
     significant = [f for f in findings if f.q_value <= fdr and f.excess > 0]
-    kept = _prune(significant, groups_index=_index(findings), fdr=fdr)
+
+    def counter(fs: list[Finding]) -> dict[tuple[Any, ...], dict[str, int]]:
+        return _reason_counts(store, exprs, fs, where, params)
+
+    def overlaps(combos: list[tuple[Finding, Finding]]) -> list[tuple[int, int]]:
+        return _overlap_counts(store, exprs, combos, where, params)
+
+    kept = prune(
+        significant,
+        index=index_findings(findings),
+        fdr=fdr,
+        reason_counter=counter if out.name == "failure" else None,
+        overlap_counter=overlaps if out.name == "failure" else None,
+    )
     if triples and out.name != "delay":
         extra = _triples(store, exprs, names, kept, out, where, params, min_support, fdr)
         tested.triples = extra[1]
@@ -143,7 +164,7 @@ def explain(
     kept = kept[:limit]
     if out.measured:
         _add_medians(store, exprs, kept, out, where, params)
-    return Explanation(
+    result = Explanation(
         scope=scope.to_dict(),
         outcome=out.name,
         as_of=as_of,
@@ -154,8 +175,20 @@ def explain(
         tested=tested,
         reasons=reasons,
         significant=bool(kept),
-        seconds=time.perf_counter() - started,
     )
+    if kept:
+        cod = store.fetchall(
+            f"""SELECT avg(CASE WHEN payment_mode = 'COD' THEN 1.0 ELSE 0.0 END),
+                       avg(amount) FILTER (WHERE payment_mode = 'COD')
+                FROM delivery_fact WHERE {out.population} AND {where}""",
+            params,
+        )[0]
+        result.recommendations = recommend(
+            kept, outcome=out.name, cod_share=float(cod[0] or 0), avg_cod_amount=float(cod[1] or 0)
+        )
+    result.narrative = explain_narrative(result)
+    result.seconds = time.perf_counter() - started
+    return result
 
 
 def _edges(
@@ -178,7 +211,7 @@ def _set_of(gid: int, names: list[str]) -> tuple[str, ...]:
 
 
 def _test_groups(
-    groups: list[dict[str, Any]], out: Outcome, totals: _Totals, tie: float
+    groups: list[dict[str, Any]], out: Outcome, totals: _Totals, ties: dict[str, float]
 ) -> list[Finding]:
     kind = "segment"
     rows = []
@@ -195,7 +228,7 @@ def _test_groups(
     n = np.array([float(g["n"]) for _, _, g in rows])
     k = np.array([float(g["k"] or 0) for _, _, g in rows])
     if out.measured:
-        return _test_measured(rows, tot, n, tie)
+        return _test_measured(rows, tot, n, ties)
     n_tot, k_tot = tot[:, 0], tot[:, 1]
     p = fisher_upper(k, n, k_tot, n_tot)
     n0, k0 = n_tot - n, k_tot - k
@@ -226,11 +259,13 @@ def _test_measured(
     rows: list[tuple[dict[str, Any], set[str], dict[str, Any]]],
     tot: np.ndarray,
     n: np.ndarray,
-    tie: float,
+    ties: dict[str, float],
 ) -> list[Finding]:
     s = np.array([float(g["s"] or 0) for _, _, g in rows])
     ss = np.array([float(g["ss"] or 0) for _, _, g in rows])
-    rs = np.array([float(g["rs"] or 0) for _, _, g in rows])
+    keys = [q.rank_key(frozenset(d)) for _, d, _ in rows]
+    rs = np.array([float(g[key] or 0) for key, (_, _, g) in zip(keys, rows, strict=True)])
+    tie = np.array([ties[key] for key in keys])
     n_tot, _, s_tot, ss_tot = tot[:, 0], tot[:, 1], tot[:, 2], tot[:, 3]
     diff, lo, hi = welch_difference(n, s, ss, n_tot - n, s_tot - s, ss_tot - ss)
     p = mann_whitney_upper(rs, n, n_tot, tie)
@@ -398,134 +433,97 @@ def _add_medians(
         f.median_rest = float(rest) if rest is not None else None
 
 
-def _prune(
-    significant: list[Finding], *, groups_index: dict[tuple[Any, ...], Finding], fdr: float
-) -> list[Finding]:
-    """Drop pairs that add nothing over a parent, and singles something stronger explains away.
-
-    A pair must stand out against the rest of each of its parents (Benjamini–Hochberg over the
-    significant pairs examined). A cause single is explained away when, without the orders it
-    shares with a stronger kept cause (a pair containing it, or a single with a higher risk
-    ratio that overlaps it), what is left is no longer above the baseline.
-    """
-    pairs = [f for f in significant if f.kind == "segment" and f.size == 2]
-    within: list[float] = []
-    for f in pairs:
-        worst = 0.0
-        for attr in f.conditions:
-            parent = groups_index.get(_sub(f, attr))
-            if parent is None:
-                continue
-            n_rest = parent.support - f.support
-            k_rest = parent.outcomes - f.outcomes
-            if n_rest <= 0 or f.rate <= k_rest / n_rest:
-                worst = 1.0
-                break
-            p = float(
-                fisher_upper(
-                    np.array([f.outcomes]),
-                    np.array([f.support]),
-                    np.array([parent.outcomes]),
-                    np.array([parent.support]),
-                )[0]
-            )
-            worst = max(worst, p)
-        within.append(worst)
-    qs = bh_qvalues(np.array(within)) if within else np.zeros(0)
-    kept_pairs = [f for f, qv in zip(pairs, qs, strict=True) if qv <= fdr]
-    cause_pairs = [p for p in kept_pairs if role_of(p.conditions) == "cause"]
-    cause_singles = [
-        f
-        for f in significant
-        if f.kind == "segment" and f.size == 1 and role_of(f.conditions) == "cause"
-    ]
-    kept: list[Finding] = list(kept_pairs)
-    singles: dict[tuple[Any, ...], Finding] = {}
-    for f in significant:
-        if f.kind == "segment" and f.size == 2:
-            continue
-        explained = (
-            f.kind == "segment"
-            and f.size == 1
-            and role_of(f.conditions) == "cause"
-            and (
-                _explained_by_pair(f, cause_pairs)
-                or _explained_by_single(f, cause_singles, groups_index)
-            )
+def _reason_counts(
+    store: Store,
+    exprs: dict[str, str],
+    findings: list[Finding],
+    where: str,
+    params: list[Any],
+    limit: int = 60,
+) -> dict[tuple[Any, ...], dict[str, int]]:
+    """Recorded reasons of the failed orders inside each given segment or window (one query)."""
+    segs = sorted(findings, key=lambda f: -f.excess)[:limit]
+    if not segs:
+        return {}
+    parts: list[str] = []
+    all_params: list[Any] = []
+    for i, f in enumerate(segs):
+        conds = " AND ".join(f"{exprs[a]} = ?" for a in f.conditions)
+        extra: list[Any] = []
+        if f.window:
+            conds += " AND order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)"
+            extra = [f.window["start"], f.window["end"]]
+        parts.append(
+            f"SELECT {i} AS seg, coalesce(reason_code, failure_reason, '(none recorded)') AS reason, "
+            f"count(*) AS k FROM delivery_fact WHERE is_closed AND is_failed AND {where} AND {conds} "
+            "GROUP BY 2"
         )
-        if explained:
-            continue
-        if f.kind == "segment" and f.size == 1:
-            singles[_sub(f, "")] = f
-        kept.append(f)
-    # a reason's finding folds into its segment's when that segment stands out overall; it
-    # stays on its own when the overall rate looks ordinary (the per-cause finding)
-    out: list[Finding] = []
-    for f in kept:
-        if f.kind == "cause":
-            parent = singles.get(("segment", None, _sub(f, "")[2]))
-            if parent is not None:
-                parent.main_causes.append(
-                    {
-                        "cause": f.cause,
-                        "outcomes": f.outcomes,
-                        "risk_ratio": f.risk_ratio,
-                        "q_value": f.q_value,
-                    }
-                )
-                continue
-        out.append(f)
+        all_params += params + list(f.conditions.values()) + extra
+    out: dict[tuple[Any, ...], dict[str, int]] = {}
+    for r in store.fetch_dicts(" UNION ALL ".join(parts), all_params):
+        out.setdefault(segs[int(r["seg"])].key(), {})[r["reason"]] = int(r["k"])
     return out
 
 
-def _explained_by_pair(single: Finding, pairs: list[Finding]) -> bool:
-    """A single whose excess disappears once a kept pair's orders are set aside."""
-    ((attr, value),) = single.conditions.items()
-    for pair in pairs:
-        if pair.conditions.get(attr) != value:
-            continue
-        if _left_over_p(single, pair.support, pair.outcomes) > 0.05:
-            return True
-    return False
+def _condition_sql(exprs: dict[str, str], f: Finding) -> tuple[str, list[Any]]:
+    conds = [f"{exprs[a]} = ?" for a in f.conditions]
+    params: list[Any] = list(f.conditions.values())
+    if f.window:
+        conds.append("order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)")
+        params += [f.window["start"], f.window["end"]]
+    return " AND ".join(conds), params
 
 
-def _explained_by_single(
-    single: Finding, others: list[Finding], index: dict[tuple[Any, ...], Finding]
-) -> bool:
-    """A single (a city) explained by a stronger single nested in it (one of its warehouses)."""
-    ((attr, value),) = single.conditions.items()
-    for other in others:
-        if other is single or other.risk_ratio <= single.risk_ratio:
-            continue
-        ((o_attr, o_value),) = other.conditions.items()
-        if o_attr == attr:
-            continue
-        key = ("segment", None, tuple(sorted(((attr, str(value)), (o_attr, str(o_value))))))
-        both = index.get(key)
-        if both is None or both.support < 0.5 * other.support:
-            continue
-        if _left_over_p(single, both.support, both.outcomes) > 0.05:
-            return True
-    return False
-
-
-def _left_over_p(single: Finding, n_out: int, k_out: int) -> float:
-    n = single.support - n_out
-    k = single.outcomes - k_out
-    if n <= 0:
-        return 1.0
-    return _binomial_excess_p(k, n, single.baseline)
-
-
-def _binomial_excess_p(k: int, n: int, rate: float) -> float:
-    """P(X ≥ k) for X ~ Binomial(n, rate): is what is left still above the baseline?"""
-    from scipy.special import betainc
-
-    if k <= 0:
-        return 1.0
-    if rate <= 0:
-        return 0.0
-    return float(betainc(k, n - k + 1, rate))
+def _overlap_counts(
+    store: Store,
+    exprs: dict[str, str],
+    combos: list[tuple[Finding, Finding]],
+    where: str,
+    params: list[Any],
+) -> list[tuple[int, int]]:
+    """For each (per-cause finding, explainer): closed orders in both, and failures in both
+    with the per-cause finding's reason — one grouped query per explainer."""
+    reason = "CASE WHEN is_failed THEN coalesce(reason_code, failure_reason, '(none recorded)') END"
+    by_b: dict[int, list[int]] = {}
+    for i, (_, b) in enumerate(combos):
+        by_b.setdefault(id(b), []).append(i)
+    out: list[tuple[int, int]] = [(0, 0)] * len(combos)
+    for idxs in by_b.values():
+        b = combos[idxs[0]][1]
+        attrs = sorted({a for i in idxs for a in combos[i][0].conditions})
+        cb, pb = _condition_sql(exprs, b)
+        cols = ", ".join(f"{exprs[a]} AS a_{a}" for a in attrs)
+        sets = ", ".join(f"(a_{a}), (a_{a}, reason)" for a in attrs)
+        gid = "GROUPING_ID(" + ", ".join([f"a_{a}" for a in attrs] + ["reason"]) + ")"
+        rows = store.fetch_dicts(
+            f"""WITH base AS (
+                  SELECT {cols}, {reason} AS reason FROM delivery_fact
+                  WHERE is_closed AND {where} AND {cb}
+                )
+                SELECT {gid} AS gid, {", ".join(f"a_{a}" for a in attrs)}, reason, count(*) AS n
+                FROM base GROUP BY GROUPING SETS ({sets})""",
+            params + pb,
+        )
+        width = len(attrs) + 1
+        n_of: dict[tuple[str, str], int] = {}
+        k_of: dict[tuple[str, str, str], int] = {}
+        for r in rows:
+            gid_v = int(r["gid"])
+            grouped = [a for j, a in enumerate(attrs) if not (gid_v >> (width - 1 - j)) & 1]
+            if len(grouped) != 1:
+                continue
+            a = grouped[0]
+            v = str(r[f"a_{a}"])
+            if (gid_v & 1) == 0:  # reason grouped
+                if r["reason"] is not None:
+                    k_of[(a, v, r["reason"])] = int(r["n"])
+            else:
+                n_of[(a, v)] = int(r["n"])
+        for i in idxs:
+            f = combos[i][0]
+            ((a, v),) = f.conditions.items()
+            out[i] = (n_of.get((a, str(v)), 0), k_of.get((a, str(v), f.cause or ""), 0))
+    return out
 
 
 def _triples(
@@ -556,27 +554,23 @@ def _triples(
             )
         ]
         sql, p2 = q.extension_query(exprs, pair.conditions, extend, out, where, min_support)
+        rows = []
         for g in store.fetch_dicts(sql, params + p2):
             attrs = _set_of(int(g["gid"]), extend)
             if len(attrs) != 1 or g[f"a_{attrs[0]}"] is None:
                 continue
             n, k = int(g["n"]), int(g["k"] or 0)
-            cond = {**pair.conditions, attrs[0]: g[f"a_{attrs[0]}"]}
-            rest_n, rest_k = pair.support - n, pair.outcomes - k
-            if rest_n <= 0:
+            if pair.support - n <= 0:
                 continue
-            p = float(
-                fisher_upper(
-                    np.array([k]),
-                    np.array([n]),
-                    np.array([pair.outcomes]),
-                    np.array([pair.support]),
-                )[0]
-            )
-            base = pair.baseline
-            rr, lo, hi = risk_ratio(
-                np.array([k]), np.array([n]), np.array([rest_k]), np.array([rest_n])
-            )
+            rows.append(({**pair.conditions, attrs[0]: g[f"a_{attrs[0]}"]}, n, k))
+        if not rows:
+            continue
+        n_arr = np.array([r[1] for r in rows], dtype=np.float64)
+        k_arr = np.array([r[2] for r in rows], dtype=np.float64)
+        p = fisher_upper(k_arr, n_arr, float(pair.outcomes), float(pair.support))
+        rr, lo, hi = risk_ratio(k_arr, n_arr, pair.outcomes - k_arr, pair.support - n_arr)
+        base = pair.baseline
+        for i, (cond, n, k) in enumerate(rows):
             candidates.append(
                 (
                     pair,
@@ -587,10 +581,10 @@ def _triples(
                         outcomes=k,
                         rate=k / n,
                         baseline=base,
-                        risk_ratio=float(rr[0]),
-                        ci=(float(lo[0]), float(hi[0])),
+                        risk_ratio=float(rr[i]),
+                        ci=(float(lo[i]), float(hi[i])),
                         excess=k - n * base,
-                        p_value=p,
+                        p_value=float(p[i]),
                     ),
                 )
             )

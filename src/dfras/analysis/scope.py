@@ -33,6 +33,7 @@ FILTERS: dict[str, str] = {
     "driver_id": "driver_id",
     "partner_company": "partner_company",
     "route_code": "route_code",
+    "event_type": "event_type",
 }
 
 _INT_FILTERS = {"client_id", "warehouse_id", "driver_id"}

@@ -48,12 +48,44 @@ def attribute_exprs(names: list[str], edges: dict[str, list[float]]) -> dict[str
     return out
 
 
-def _base(exprs: dict[str, str], outcome: Outcome, where: str, *, event: str | None = None) -> str:
+def rank_key(domains: set[str] | frozenset[str]) -> str:
+    """Name of the rank column for orders where ``domains`` are all known."""
+    return "r_" + ("_".join(sorted(d for d in domains if d != "order")) or "all")
+
+
+def known_condition(domains: set[str] | frozenset[str]) -> str:
+    conds = [KNOWN[d] for d in sorted(domains) if d != "order"]  # type: ignore[index]
+    return " AND ".join(f"({c})" for c in conds) or "TRUE"
+
+
+def rank_keys(sets: list[tuple[str, ...]]) -> list[frozenset[str]]:
+    """The distinct known-domain sets of the grouping sets (one rank column each)."""
+    keys = {frozenset(ATTRIBUTES[a].domain for a in s) - {"order"} for s in sets}
+    return sorted(keys, key=lambda k: (len(k), sorted(k)))
+
+
+def _base(
+    exprs: dict[str, str],
+    outcome: Outcome,
+    where: str,
+    *,
+    event: str | None = None,
+    keys: list[frozenset[str]] | None = None,
+) -> str:
     cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
     flags = ", ".join(f"({cond}) AS k_{dom}" for dom, cond in KNOWN.items() if dom != "order")
     if outcome.measured:
         measure = f"{outcome.value} AS v"
-        ranks = ", rank() OVER (ORDER BY v) + (count(*) OVER (PARTITION BY v) - 1) / 2.0 AS r"
+        # mid-ranks within the orders where the compared attributes are known: a segment is
+        # ranked only against the orders it is compared with
+        parts = []
+        for key in keys or [frozenset()]:
+            cond = " AND ".join(f"k_{d}" for d in sorted(key)) or "TRUE"
+            parts.append(
+                f"CASE WHEN {cond} THEN rank() OVER (PARTITION BY {cond} ORDER BY v) "
+                f"+ (count(*) OVER (PARTITION BY {cond}, v) - 1) / 2.0 END AS {rank_key(key)}"
+            )
+        ranks = ", " + ", ".join(parts)
         return f"""base0 AS MATERIALIZED (
   SELECT {cols}, {flags}, {measure}
   FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
@@ -65,10 +97,11 @@ def _base(exprs: dict[str, str], outcome: Outcome, where: str, *, event: str | N
 )"""
 
 
-def _measures(outcome: Outcome) -> str:
+def _measures(outcome: Outcome, keys: list[frozenset[str]] | None = None) -> str:
     if outcome.measured:
+        sums = ", ".join(f"sum({rank_key(k)}) AS {rank_key(k)}" for k in keys or [frozenset()])
         return (
-            "count(*) AS n, sum(v) AS s, sum(v * v) AS ss, sum(r) AS rs, "
+            f"count(*) AS n, sum(v) AS s, sum(v * v) AS ss, {sums}, "
             "count(*) FILTER (WHERE v > 0) AS k"
         )
     return "count(*) AS n, sum(y) AS k"
@@ -97,8 +130,9 @@ def counts_queries(
         sub = {n: exprs[n] for n in names}
         grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
         gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
-        sql = f"""WITH {_base(sub, outcome, where)}
-SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome)}
+        keys = rank_keys(part) if outcome.measured else None
+        sql = f"""WITH {_base(sub, outcome, where, keys=keys)}
+SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome, keys)}
 FROM base
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
@@ -120,11 +154,12 @@ FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
 GROUP BY ALL"""
 
 
-def tie_term_query(outcome: Outcome, where: str) -> str:
-    """Σ(t³ − t) over groups of tied values (the rank test's tie correction)."""
+def tie_term_query(outcome: Outcome, where: str, key: frozenset[str] = frozenset()) -> str:
+    """Σ(t³ − t) over groups of tied values where ``key``'s domains are known (the rank
+    test's tie correction)."""
     return f"""SELECT coalesce(sum(t * t * t - t), 0) FROM (
   SELECT count(*) AS t FROM {FACT_TABLE}
-  WHERE {outcome.population} AND {where} GROUP BY {outcome.value}
+  WHERE {outcome.population} AND {where} AND {known_condition(key)} GROUP BY {outcome.value}
 ) x"""
 
 

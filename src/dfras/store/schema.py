@@ -94,6 +94,28 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   severity_level VARCHAR,
   source VARCHAR
 )""",
+    """CREATE TABLE IF NOT EXISTS root_cause_analysis (
+  analysis_id BIGINT,
+  order_id BIGINT,
+  outcome VARCHAR,
+  primary_cause VARCHAR,
+  contributing_causes VARCHAR,
+  cause_category VARCHAR,
+  impact_severity VARCHAR,
+  confidence_score DECIMAL(5,4),
+  evidence_trail VARCHAR,
+  recorded_reason VARCHAR,
+  recorded_reason_status VARCHAR,
+  delay_split VARCHAR,
+  resolution_status VARCHAR DEFAULT 'Pending',
+  resolution_notes VARCHAR,
+  preventive_measures VARCHAR,
+  analysis_algorithm VARCHAR,
+  analysis_timestamp TIMESTAMP,
+  resolved_at TIMESTAMP,
+  resolved_by VARCHAR,
+  cause_posteriors VARCHAR
+)""",
 )
 
 
