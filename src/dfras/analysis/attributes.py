@@ -47,6 +47,10 @@ class Attribute:
     #: ``symptom``: how the outcome showed (notes, complaints, attempts, stage times) —
     #: searched and reported, but ranked after the causes they describe
     role: Literal["context", "symptom"] = "context"
+    #: a component of the delay itself (picking, dispatch wait, transit, re-attempts): testing
+    #: it against lateness would be a tautology, so late/delay explanations leave it out (the
+    #: per-order delay split covers it)
+    delay_component: bool = False
 
     def sql(self) -> str:
         """The attribute's value: NULL where unknown, a level otherwise."""
@@ -73,22 +77,23 @@ ATTRIBUTES: dict[str, Attribute] = {
             "warehouse_notes", "warehouse", none_level=True, label="warehouse note", role="symptom"
         ),
         Attribute(
-            "picking_minutes", "warehouse", binned=True, label="picking minutes", role="symptom"
+            "picking_minutes", "warehouse", binned=True, label="picking minutes", role="symptom", delay_component=True
         ),
         Attribute(
-            "dispatch_wait_minutes", "warehouse", binned=True, label="dispatch wait", role="symptom"
+            "dispatch_wait_minutes", "warehouse", binned=True, label="dispatch wait", role="symptom", delay_component=True
         ),
         Attribute("driver_id", "fleet", high_cardinality=True, label="driver"),
         Attribute("partner_company", "fleet", label="partner"),
         Attribute("route_code", "fleet", high_cardinality=True, label="route"),
         Attribute("gps_delay_notes", "fleet", none_level=True, label="GPS note", role="symptom"),
-        Attribute("transit_hours", "fleet", binned=True, label="transit hours", role="symptom"),
+        Attribute("transit_hours", "fleet", binned=True, label="transit hours", role="symptom", delay_component=True),
         Attribute(
             "attempts",
             "fleet",
             expr="CASE WHEN attempts >= 3 THEN '3+' ELSE CAST(attempts AS VARCHAR) END",
             label="delivery attempts",
             role="symptom",
+            delay_component=True,
         ),
         Attribute("traffic_condition", "external", label="traffic"),
         Attribute("weather_condition", "external", label="weather"),

@@ -84,7 +84,11 @@ def explain(
     out = outcome if isinstance(outcome, Outcome) else get_outcome(outcome)
     as_of = as_of or as_of_time(store)
     where, params = scope.where()
-    names = attributes or list(ATTRIBUTES)
+    names = attributes or [
+        n
+        for n, a in ATTRIBUTES.items()
+        if not (a.delay_component and out.name in ("late", "delay"))
+    ]
     totals = _Totals(store.fetch_dicts(q.availability_query(out, where), params))
     n_all, k_all, s_all, _ = totals.over(set())
     tested = Tested(attributes=names, min_support=min_support, fdr=fdr)
@@ -132,10 +136,13 @@ def explain(
         tested.per_cause = len(causes)
         findings += causes
 
-    pvals = np.array([f.p_value for f in findings]) if findings else np.zeros(0)
-    qvals = bh_qvalues(pvals)
-    for f, qv in zip(findings, qvals, strict=True):
-        f.q_value = float(qv)
+    # causes and symptoms are separate families: many true symptom discoveries (a failure's
+    # notes and complaints) must not loosen the bar for causes
+    for role in ("cause", "symptom"):
+        family = [f for f in findings if role_of(f.conditions) == role]
+        qvals = bh_qvalues(np.array([f.p_value for f in family])) if family else []
+        for f, qv in zip(family, qvals, strict=True):
+            f.q_value = float(qv)
     tested.hypotheses = len(findings)
     significant = [f for f in findings if f.q_value <= fdr and f.excess > 0]
 
