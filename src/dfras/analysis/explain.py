@@ -140,7 +140,7 @@ def explain(
     # notes and complaints) must not loosen the bar for causes
     for role in ("cause", "symptom"):
         family = [f for f in findings if role_of(f.conditions) == role]
-        qvals = bh_qvalues(np.array([f.p_value for f in family])) if family else []
+        qvals = bh_qvalues(np.array([f.p_value for f in family], dtype=np.float64))
         for f, qv in zip(family, qvals, strict=True):
             f.q_value = float(qv)
     tested.hypotheses = len(findings)
