@@ -249,15 +249,21 @@ def _landing_sql(
     for i, ref in enumerate(domain.references):
         alias = f"ref{i}"
         time_col = ORDER_TIME_CHECKS.get(domain.name) if ref.domain == "orders" else None
-        extra = ", order_date" if time_col else ""
-        joins.append(
-            f"LEFT JOIN (SELECT {ref.target} AS k{extra} FROM {ref.domain}) {alias} "
-            f"ON {alias}.k = v.{ref.column}"
-        )
-        cond = f"v.{ref.column} IS NOT NULL AND {alias}.k IS NULL"
-        checks.append((cond, f"{REFERENCE_RULES[ref.domain]}:{ref.column}"))
         if time_col:
+            # the order's own date is needed: a join that brings just that column
+            joins.append(
+                f"LEFT JOIN (SELECT {ref.target} AS k, order_date FROM {ref.domain}) {alias} "
+                f"ON {alias}.k = v.{ref.column}"
+            )
+            cond = f"v.{ref.column} IS NOT NULL AND {alias}.k IS NULL"
             checks.append((f"v.{time_col} < {alias}.order_date", f"log_before_order:{time_col}"))
+        else:
+            # membership only: a mark join, which carries no columns across
+            cond = (
+                f"v.{ref.column} IS NOT NULL AND v.{ref.column} NOT IN "
+                f"(SELECT {ref.target} FROM {ref.domain} WHERE {ref.target} IS NOT NULL)"
+            )
+        checks.append((cond, f"{REFERENCE_RULES[ref.domain]}:{ref.column}"))
     errs = [(c, t) for c, t in checks if _severity(t) == "error"]
     warns = [(c, t) for c, t in checks if _severity(t) == "warning"]
     cols = [c.name for c in domain.columns]
