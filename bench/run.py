@@ -82,6 +82,7 @@ def bench_ingest(orders: int, repeats: int, seed: int, data_root: Path) -> dict[
                     f"{tmp}/dfras.duckdb",
                     "ingest",
                     str(data),
+                    "--defer-causes",
                     "--format",
                     "json",
                 ]
@@ -108,6 +109,49 @@ def bench_ingest(orders: int, repeats: int, seed: int, data_root: Path) -> dict[
     return result
 
 
+def ensure_store(orders: int, seed: int, data_root: Path) -> Path:
+    """A store holding the generated data (built once, reused by the analysis benchmarks)."""
+    data = ensure_data(orders, seed, data_root)
+    store = data_root / f"orders-{orders}-seed{seed}.duckdb"
+    if not store.exists():
+        run_once([str(BIN / "dfras"), "--db", str(store), "ingest", str(data), "--format", "json"])
+    return store
+
+
+def bench_explain(orders: int, repeats: int, seed: int, data_root: Path) -> dict[str, object]:
+    """``dfras explain`` (whole process) against the bare count of every attribute and pair."""
+    store = ensure_store(orders, seed, data_root)
+    out: dict[str, object] = {"benchmark": "explain", "orders": orders, "repeats": repeats}
+    for outcome in ("failure", "late"):
+        ex: list[Run] = []
+        floor: list[Run] = []
+        ratios: list[float] = []
+        for _ in range(repeats):
+            e = run_once(
+                [
+                    str(BIN / "dfras"),
+                    "--db",
+                    str(store),
+                    "explain",
+                    "--outcome",
+                    outcome,
+                    "--format",
+                    "json",
+                ]
+            )
+            f = run_once(
+                [sys.executable, str(ROOT / "bench" / "floor_count.py"), str(store), outcome]
+            )
+            ex.append(e)
+            floor.append(f)
+            ratios.append(e.wall_s / f.wall_s)
+        out[f"{outcome}_explain_s"] = median([r.wall_s for r in ex])
+        out[f"{outcome}_floor_count_s"] = median([r.wall_s for r in floor])
+        out[f"{outcome}_ratio_explain_to_floor"] = median(ratios)
+        out[f"{outcome}_explain_peak_rss_mb"] = max(r.peak_rss_mb for r in ex)
+    return out
+
+
 def machine() -> str:
     import os
 
@@ -130,7 +174,7 @@ def to_markdown(result: dict[str, object]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("what", nargs="?", default="ingest", choices=["ingest"])
+    ap.add_argument("what", nargs="?", default="all", choices=["all", "ingest", "explain"])
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
@@ -139,13 +183,16 @@ def main() -> None:
     args = ap.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     results = []
+    benches = {"ingest": bench_ingest, "explain": bench_explain}
+    chosen = list(benches) if args.what == "all" else [args.what]
     for n in args.orders:
-        res = bench_ingest(n, args.repeats, args.seed, args.data_dir)
-        res["date"] = datetime.now().isoformat(timespec="seconds")
-        res["machine"] = machine()
-        results.append(res)
-        print(f"\n## ingest, {n:,} orders ({res['machine']}, {res['date']})\n")
-        print(to_markdown(res))
+        for name in chosen:
+            res = benches[name](n, args.repeats, args.seed, args.data_dir)
+            res["date"] = datetime.now().isoformat(timespec="seconds")
+            res["machine"] = machine()
+            results.append(res)
+            print(f"\n## {name}, {n:,} orders ({res['machine']}, {res['date']})\n")
+            print(to_markdown(res))
     out = ROOT / "bench" / "results"
     out.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -28,7 +28,7 @@ from dfras.analysis.attributes import (
 from dfras.analysis.findings import Explanation, Finding, Tested
 from dfras.analysis.narrative import explain_narrative
 from dfras.analysis.outcomes import Outcome, get_outcome
-from dfras.analysis.pruning import index_findings, prune
+from dfras.analysis.pruning import prune
 from dfras.analysis.recommend import recommend
 from dfras.analysis.scope import Scope
 from dfras.analysis.windows import scan_windows
@@ -118,32 +118,32 @@ def explain(
             ties[q.rank_key(key)] = float(
                 store.fetchall(q.tie_term_query(out, where, key), params)[0][0]
             )
-    groups: list[dict[str, Any]] = []
-    for query in q.counts_queries(exprs, sets, out, where, params, min_support=min_support):
-        for g in store.fetch_dicts(query.sql, query.params):
-            g["attrs"] = _set_of(int(g["gid"]), query.columns)
-            groups.append(g)
-
-    findings = _test_groups(groups, out, totals, ties)
-    tested.singles = sum(1 for f in findings if f.size == 1)
-    tested.pairs = sum(1 for f in findings if f.size == 2)
+    acc = _Accumulator(fdr=fdr)
+    store.execute(q.base_table_sql(exprs, out, where, sets, min_support=min_support), params)
+    tables = [
+        (store.fetch_arrow(query.sql), query.columns)
+        for query in q.counts_queries(exprs, sets, out, min_support=min_support)
+    ]
+    # singles first: which values stand out decides which pair counts are worth keeping
+    for pairs_phase in (False, True):
+        for table, columns in tables:
+            _test_chunk(table, columns, out, totals, ties, acc, pairs=pairs_phase)
+    tested.singles, tested.pairs = acc.singles_tested, acc.pairs_tested
     if windows:
         wins = _windows(store, exprs, out, where, params, min_support)
         tested.windows = len(wins)
-        findings += wins
+        for f in wins:
+            acc.add(f, keep=True)
     if per_cause and out.name == "failure":
-        causes = _per_cause(store, exprs, names, groups, where, params)
+        causes = _per_cause(store, list(exprs), acc.single_support)
         tested.per_cause = len(causes)
-        findings += causes
-
+        for f in causes:
+            acc.add(f, keep=f.p_value <= fdr)
+    findings = acc.findings
     # causes and symptoms are separate families: many true symptom discoveries (a failure's
     # notes and complaints) must not loosen the bar for causes
-    for role in ("cause", "symptom"):
-        family = [f for f in findings if role_of(f.conditions) == role]
-        qvals = bh_qvalues(np.array([f.p_value for f in family], dtype=np.float64))
-        for f, qv in zip(family, qvals, strict=True):
-            f.q_value = float(qv)
-    tested.hypotheses = len(findings)
+    acc.assign_q_values()
+    tested.hypotheses = acc.hypotheses
     significant = [f for f in findings if f.q_value <= fdr and f.excess > 0]
 
     def counter(fs: list[Finding]) -> dict[tuple[Any, ...], dict[str, int]]:
@@ -154,7 +154,7 @@ def explain(
 
     kept = prune(
         significant,
-        index=index_findings(findings),
+        index=acc.index,
         fdr=fdr,
         reason_counter=counter if out.name == "failure" else None,
         overlap_counter=overlaps if out.name == "failure" else None,
@@ -164,6 +164,7 @@ def explain(
         tested.triples = extra[1]
         tested.hypotheses += extra[1]
         kept += extra[0]
+    store.execute(f"DROP TABLE IF EXISTS {q.BASE_TABLE}")
     for f in kept:
         f.role = role_of(f.conditions)
     # causes (who, where, when, conditions) first, then the symptoms that describe them
@@ -217,89 +218,193 @@ def _set_of(gid: int, names: list[str]) -> tuple[str, ...]:
     return tuple(n for i, n in enumerate(names) if not (gid >> (width - 1 - i)) & 1)
 
 
-def _test_groups(
-    groups: list[dict[str, Any]], out: Outcome, totals: _Totals, ties: dict[str, float]
-) -> list[Finding]:
-    kind = "segment"
-    rows = []
-    for g in groups:
-        attrs = g["attrs"]
-        values = {a: g[f"a_{a}"] for a in attrs}
-        if any(v is None for v in values.values()):
-            continue  # unknown for these orders: not a level
-        domains: set[str] = {ATTRIBUTES[a].domain for a in attrs}
-        rows.append((values, domains, g))
-    if not rows:
-        return []
-    tot = np.array([totals.over(d) for _, d, _ in rows])
-    n = np.array([float(g["n"]) for _, _, g in rows])
-    k = np.array([float(g["k"] or 0) for _, _, g in rows])
-    if out.measured:
-        return _test_measured(rows, tot, n, ties)
-    n_tot, k_tot = tot[:, 0], tot[:, 1]
-    p = fisher_upper(k, n, k_tot, n_tot)
-    n0, k0 = n_tot - n, k_tot - k
-    rr, lo, hi = risk_ratio(k, n, k0, np.maximum(n0, 1))
-    base = np.where(n0 > 0, k0 / np.maximum(n0, 1), 0.0)
-    out_rows = []
-    for i, (values, _, _) in enumerate(rows):
-        if n0[i] <= 0:
-            continue
-        out_rows.append(
-            Finding(
-                conditions=values,
-                kind=kind,
-                support=int(n[i]),
-                outcomes=int(k[i]),
-                rate=float(k[i] / n[i]),
-                baseline=float(base[i]),
-                risk_ratio=float(rr[i]),
-                ci=(float(lo[i]), float(hi[i])),
-                excess=float(k[i] - n[i] * base[i]),
-                p_value=float(p[i]),
-            )
-        )
-    return out_rows
+@dataclass
+class _Cell:
+    """Counts of a tested group that is not itself a candidate (kept for lookups)."""
+
+    support: int
+    outcomes: int
+
+    @property
+    def rate(self) -> float:
+        return self.outcomes / self.support if self.support else 0.0
 
 
-def _test_measured(
-    rows: list[tuple[dict[str, Any], set[str], dict[str, Any]]],
-    tot: np.ndarray,
-    n: np.ndarray,
+class _Accumulator:
+    """Every hypothesis's p-value by family, the candidate findings, and a count index."""
+
+    def __init__(self, *, fdr: float) -> None:
+        self.fdr = fdr
+        self.pvalues: dict[str, list[float]] = {"cause": [], "symptom": []}
+        self.findings: list[Finding] = []
+        self.positions: list[tuple[str, int]] = []
+        self.index: dict[tuple[Any, ...], Any] = {}
+        self.single_support: dict[tuple[str, Any], int] = {}
+        self.singles_tested = 0
+        self.pairs_tested = 0
+        #: per attribute, the values whose single stood out (p ≤ fdr)
+        self.standing_out: dict[str, list[Any]] = {}
+
+    @property
+    def hypotheses(self) -> int:
+        return sum(len(v) for v in self.pvalues.values())
+
+    def add(self, f: Finding, *, keep: bool) -> None:
+        family = role_of(f.conditions)
+        self.pvalues[family].append(f.p_value)
+        if keep:
+            self.findings.append(f)
+            self.positions.append((family, len(self.pvalues[family]) - 1))
+
+    def add_many(self, family: str, p: np.ndarray) -> int:
+        start = len(self.pvalues[family])
+        self.pvalues[family].extend(p.tolist())
+        return start
+
+    def keep(self, f: Finding, family: str, position: int) -> None:
+        self.findings.append(f)
+        self.positions.append((family, position))
+
+    def assign_q_values(self) -> None:
+        q = {fam: bh_qvalues(np.array(ps, dtype=np.float64)) for fam, ps in self.pvalues.items()}
+        for f, (fam, pos) in zip(self.findings, self.positions, strict=True):
+            f.q_value = float(q[fam][pos])
+
+
+def _pa_array(values: list[Any], type_: Any) -> Any:
+    import pyarrow as pa
+
+    return pa.array(values, type=type_)
+
+
+def _test_chunk(
+    table: Any,
+    columns: list[str],
+    out: Outcome,
+    totals: _Totals,
     ties: dict[str, float],
-) -> list[Finding]:
-    s = np.array([float(g["s"] or 0) for _, _, g in rows])
-    ss = np.array([float(g["ss"] or 0) for _, _, g in rows])
-    keys = [q.rank_key(frozenset(d)) for _, d, _ in rows]
-    rs = np.array([float(g[key] or 0) for key, (_, _, g) in zip(keys, rows, strict=True)])
-    tie = np.array([ties[key] for key in keys])
-    n_tot, _, s_tot, ss_tot = tot[:, 0], tot[:, 1], tot[:, 2], tot[:, 3]
-    diff, lo, hi = welch_difference(n, s, ss, n_tot - n, s_tot - s, ss_tot - ss)
-    p = mann_whitney_upper(rs, n, n_tot, tie)
-    out = []
-    for i, (values, _, g) in enumerate(rows):
-        n0 = n_tot[i] - n[i]
-        if n0 <= 1 or n[i] <= 1:
+    acc: _Accumulator,
+    *,
+    pairs: bool,
+) -> None:
+    """Test the groups of one counts query (its singles, or its pairs), set by set, with
+    numpy; build findings for candidates only, and keep pair counts only where both values
+    stood out alone (the lookups pruning makes)."""
+    import pyarrow.compute as pc
+
+    if table.num_rows == 0:
+        return
+    gid_all = np.asarray(table.column("gid").to_numpy(zero_copy_only=False), dtype=np.int64)
+    n_all = np.asarray(table.column("n").to_numpy(zero_copy_only=False), dtype=np.float64)
+    k_all = np.nan_to_num(
+        np.asarray(table.column("k").to_numpy(zero_copy_only=False), dtype=np.float64)
+    )
+    for gid in np.unique(gid_all):
+        attrs = _set_of(int(gid), columns)
+        if (len(attrs) > 1) != pairs:
             continue
-        mean = s[i] / n[i]
-        base = (s_tot[i] - s[i]) / n0
-        out.append(
-            Finding(
-                conditions=values,
-                kind="segment",
-                support=int(n[i]),
-                outcomes=int(g["k"] or 0),
-                rate=float(mean),
-                baseline=float(base),
-                risk_ratio=float(mean / base) if base > 0 else float("nan"),
-                ci=(float(lo[i]), float(hi[i])),
-                excess=float(diff[i] * n[i]),
-                p_value=float(p[i]),
-                mean_difference=float(diff[i]),
-                median=float(g["med"]) if g.get("med") is not None else None,
+        rows = np.nonzero(gid_all == gid)[0]
+        cols = [table.column(f"a_{a}").take(rows) for a in attrs]
+        known = np.ones(len(rows), dtype=bool)
+        for c in cols:
+            known &= np.asarray(pc.is_valid(c).to_numpy(zero_copy_only=False), dtype=bool)
+        if not known.any():
+            continue
+        rows = rows[known]
+        cols = [c.filter(known) for c in cols]
+        interesting = np.ones(len(rows), dtype=bool)
+        if pairs:
+            for a, c in zip(attrs, cols, strict=True):
+                seen = acc.standing_out.get(a)
+                if not seen:
+                    interesting[:] = False
+                    break
+                interesting &= np.asarray(
+                    pc.is_in(c, value_set=_pa_array(seen, c.type)).to_numpy(zero_copy_only=False),
+                    dtype=bool,
+                )
+        domains: set[str] = {ATTRIBUTES[a].domain for a in attrs}
+        family = "cause" if all(ATTRIBUTES[a].role == "context" for a in attrs) else "symptom"
+        n = n_all[rows]
+        k = k_all[rows]
+        n_tot, k_tot, s_tot, ss_tot = totals.over(domains)
+        if len(attrs) == 1:
+            acc.singles_tested += len(rows)
+            for v, nn in zip(cols[0].to_pylist(), n, strict=True):
+                acc.single_support[(attrs[0], v)] = int(nn)
+        else:
+            acc.pairs_tested += len(rows)
+        if out.measured:
+            s = np.nan_to_num(
+                table.column("s").to_numpy(zero_copy_only=False)[rows].astype(np.float64)
             )
-        )
-    return out
+            ss = np.nan_to_num(
+                table.column("ss").to_numpy(zero_copy_only=False)[rows].astype(np.float64)
+            )
+            key = q.rank_key(frozenset(domains))
+            rs = np.nan_to_num(
+                table.column(key).to_numpy(zero_copy_only=False)[rows].astype(np.float64)
+            )
+            ok = (n > 1) & (n_tot - n > 1)
+            diff, lo, hi = welch_difference(n, s, ss, n_tot - n, s_tot - s, ss_tot - ss)
+            p = np.where(
+                ok,
+                mann_whitney_upper(rs, n, np.full_like(n, n_tot), np.full_like(n, ties[key])),
+                1.0,
+            )
+            base = np.where(ok, (s_tot - s) / np.maximum(n_tot - n, 1), 0.0)
+            mean = s / np.maximum(n, 1)
+            excess = diff * n
+        else:
+            ok = (n_tot - n) > 0
+            p = np.where(
+                ok, fisher_upper(k, n, np.full_like(n, k_tot), np.full_like(n, n_tot)), 1.0
+            )
+            k0, n0 = k_tot - k, np.maximum(n_tot - n, 1)
+            rr, lo, hi = risk_ratio(k, n, k0, n0)
+            base = np.where(ok, k0 / n0, 0.0)
+            excess = k - n * base
+        start = acc.add_many(family, p)
+        candidates = ok & ((len(attrs) == 1) | ((p <= acc.fdr) & (excess > 0)))
+        needed = np.nonzero(candidates | interesting)[0]
+        values = [c.take(needed).to_pylist() for c in cols]
+        for j_row, i in enumerate(needed):
+            cond = {a: values[j][j_row] for j, a in enumerate(attrs)}
+            key_ = ("segment", None, tuple(sorted((a, str(v)) for a, v in cond.items())))
+            if len(attrs) == 1 and p[i] <= acc.fdr:
+                acc.standing_out.setdefault(attrs[0], []).append(cond[attrs[0]])
+            if not candidates[i]:
+                acc.index[key_] = _Cell(int(n[i]), int(k[i]))
+                continue
+            if out.measured:
+                f = Finding(
+                    conditions=cond,
+                    kind="segment",
+                    support=int(n[i]),
+                    outcomes=int(k[i]),
+                    rate=float(mean[i]),
+                    baseline=float(base[i]),
+                    risk_ratio=float(mean[i] / base[i]) if base[i] > 0 else float("nan"),
+                    ci=(float(lo[i]), float(hi[i])),
+                    excess=float(excess[i]),
+                    p_value=float(p[i]),
+                    mean_difference=float(diff[i]),
+                )
+            else:
+                f = Finding(
+                    conditions=cond,
+                    kind="segment",
+                    support=int(n[i]),
+                    outcomes=int(k[i]),
+                    rate=float(k[i] / n[i]),
+                    baseline=float(base[i]),
+                    risk_ratio=float(rr[i]),
+                    ci=(float(lo[i]), float(hi[i])),
+                    excess=float(excess[i]),
+                    p_value=float(p[i]),
+                )
+            acc.index[key_] = f
+            acc.keep(f, family, start + int(i))
 
 
 def _windows(
@@ -335,31 +440,22 @@ def _windows(
 
 
 def _per_cause(
-    store: Store,
-    exprs: dict[str, str],
-    names: list[str],
-    groups: list[dict[str, Any]],
-    where: str,
-    params: list[Any],
+    store: Store, names: list[str], support: dict[tuple[str, Any], int]
 ) -> list[Finding]:
-    """Each recorded reason as its own outcome: a value whose rate of that reason is high."""
-    support: dict[tuple[str, Any], int] = {}
-    for g in groups:
-        attrs = g["attrs"]
-        if len(attrs) == 1 and g[f"a_{attrs[0]}"] is not None:
-            support[(attrs[0], g[f"a_{attrs[0]}"])] = int(g["n"])
-    rows = store.fetch_dicts(q.reason_counts_query(exprs, where), params)
-    flags = ", ".join(f"({KNOWN[d]}) AS k_{d}" for d in _DOMAINS)
-    reason_totals = store.fetch_dicts(
-        f"""SELECT {flags}, coalesce(reason_code, failure_reason, '(none recorded)') AS reason,
-                   count(*) AS n_all, count(*) FILTER (WHERE is_failed) AS k
-            FROM delivery_fact WHERE is_closed AND {where} GROUP BY ALL""",
-        params,
-    )
-    pop = store.fetch_dicts(
-        f"SELECT {flags}, count(*) AS n FROM delivery_fact WHERE is_closed AND {where} GROUP BY ALL",
-        params,
-    )
+    """Each recorded reason as its own outcome: a value whose rate of that reason is high.
+
+    Counted from the materialised base (the failure outcome's orders carry their reason)."""
+    rows = store.fetch_dicts(q.base_reason_counts_query(names))
+    patterns = store.fetch_dicts(q.base_reason_totals_query())
+    pop: dict[str, float] = {}
+    by_reason: dict[tuple[str, str], float] = {}
+    for dom in ("order", *_DOMAINS):
+        known = [pat for pat in patterns if dom == "order" or pat[f"k_{dom}"]]
+        pop[dom] = float(sum(pat["n"] for pat in known))
+        for pat in known:
+            if pat["reason"] is not None:
+                key = (dom, pat["reason"])
+                by_reason[key] = by_reason.get(key, 0.0) + float(pat["n"])
     cells: list[tuple[str, Any, str, float, float, float, float]] = []
     for r in rows:
         attrs = _set_of(int(r["gid"]), names)
@@ -370,17 +466,10 @@ def _per_cause(
         if v is None or (a, v) not in support:
             continue
         dom = ATTRIBUTES[a].domain
-        n_tot = sum(p["n"] for p in pop if dom == "order" or p[f"k_{dom}"])
-        k_tot = sum(
-            t["k"]
-            for t in reason_totals
-            if t["reason"] == r["reason"] and (dom == "order" or t[f"k_{dom}"])
-        )
+        k_tot = by_reason.get((dom, r["reason"]), 0.0)
         if k_tot < 10:
             continue
-        cells.append(
-            (a, v, r["reason"], float(r["k"]), float(support[(a, v)]), float(k_tot), float(n_tot))
-        )
+        cells.append((a, v, r["reason"], float(r["k"]), float(support[(a, v)]), k_tot, pop[dom]))
     if not cells:
         return []
     k = np.array([c[3] for c in cells])
@@ -455,17 +544,12 @@ def _reason_counts(
     parts: list[str] = []
     all_params: list[Any] = []
     for i, f in enumerate(segs):
-        conds = " AND ".join(f"{exprs[a]} = ?" for a in f.conditions)
-        extra: list[Any] = []
-        if f.window:
-            conds += " AND order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)"
-            extra = [f.window["start"], f.window["end"]]
+        conds, cparams = _condition_sql(exprs, f)
         parts.append(
-            f"SELECT {i} AS seg, coalesce(reason_code, failure_reason, '(none recorded)') AS reason, "
-            f"count(*) AS k FROM delivery_fact WHERE is_closed AND is_failed AND {where} AND {conds} "
-            "GROUP BY 2"
+            f"SELECT {i} AS seg, reason, count(*) AS k FROM {q.BASE_TABLE} "
+            f"WHERE reason IS NOT NULL AND {conds} GROUP BY 2"
         )
-        all_params += params + list(f.conditions.values()) + extra
+        all_params += cparams
     out: dict[tuple[Any, ...], dict[str, int]] = {}
     for r in store.fetch_dicts(" UNION ALL ".join(parts), all_params):
         out.setdefault(segs[int(r["seg"])].key(), {})[r["reason"]] = int(r["k"])
@@ -473,7 +557,8 @@ def _reason_counts(
 
 
 def _condition_sql(exprs: dict[str, str], f: Finding) -> tuple[str, list[Any]]:
-    conds = [f"{exprs[a]} = ?" for a in f.conditions]
+    """A finding's conditions over the materialised base (its ``a_`` columns)."""
+    conds = [f"a_{a} = ?" for a in f.conditions]
     params: list[Any] = list(f.conditions.values())
     if f.window:
         conds.append("order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)")
@@ -490,7 +575,6 @@ def _overlap_counts(
 ) -> list[tuple[int, int]]:
     """For each (per-cause finding, explainer): closed orders in both, and failures in both
     with the per-cause finding's reason — one grouped query per explainer."""
-    reason = "CASE WHEN is_failed THEN coalesce(reason_code, failure_reason, '(none recorded)') END"
     by_b: dict[int, list[int]] = {}
     for i, (_, b) in enumerate(combos):
         by_b.setdefault(id(b), []).append(i)
@@ -499,17 +583,12 @@ def _overlap_counts(
         b = combos[idxs[0]][1]
         attrs = sorted({a for i in idxs for a in combos[i][0].conditions})
         cb, pb = _condition_sql(exprs, b)
-        cols = ", ".join(f"{exprs[a]} AS a_{a}" for a in attrs)
         sets = ", ".join(f"(a_{a}), (a_{a}, reason)" for a in attrs)
         gid = "GROUPING_ID(" + ", ".join([f"a_{a}" for a in attrs] + ["reason"]) + ")"
         rows = store.fetch_dicts(
-            f"""WITH base AS (
-                  SELECT {cols}, {reason} AS reason FROM delivery_fact
-                  WHERE is_closed AND {where} AND {cb}
-                )
-                SELECT {gid} AS gid, {", ".join(f"a_{a}" for a in attrs)}, reason, count(*) AS n
-                FROM base GROUP BY GROUPING SETS ({sets})""",
-            params + pb,
+            f"""SELECT {gid} AS gid, {", ".join(f"a_{a}" for a in attrs)}, reason, count(*) AS n
+                FROM {q.BASE_TABLE} WHERE {cb} GROUP BY GROUPING SETS ({sets})""",
+            pb,
         )
         width = len(attrs) + 1
         n_of: dict[tuple[str, str], int] = {}

@@ -75,7 +75,7 @@ def open_store(*, read_only: bool = False) -> Any:
 
 
 def _register() -> None:
-    from dfras.cli import ask, demo, explain, generate, info, ingest, mapping, quality  # noqa: F401
+    from dfras.cli import ask, causes, demo, explain, generate, info, ingest, mapping, quality  # noqa: F401
 
 
 def main() -> None:

@@ -22,6 +22,11 @@ def ingest(
     strict: bool = typer.Option(
         False, "--strict", help="Exit with code 2 when any row was quarantined."
     ),
+    defer_causes: bool = typer.Option(
+        False,
+        "--defer-causes",
+        help="Compute per-order causes on first use instead of right after the import.",
+    ),
     fmt: Format = FormatOption,
 ) -> None:
     """Import files: each file is one atomic batch; bad rows go to quarantine, never lost."""
@@ -48,7 +53,14 @@ def ingest(
             def progress(name: str, done: int, total: int) -> None:
                 bar.update(task, description=name, completed=done, total=total)
 
-            report = ingest_paths(store, paths, mapping=checked, domain=domain, progress=progress)
+            report = ingest_paths(
+                store,
+                paths,
+                mapping=checked,
+                domain=domain,
+                progress=progress,
+                causes=not defer_causes,
+            )
     finally:
         store.close()
     rows = [
@@ -73,6 +85,8 @@ def ingest(
     if fmt == Format.table:
         if report.fact_seconds is not None:
             console.print(f"delivery fact rebuilt in {report.fact_seconds:.2f} s")
+        if report.causes_seconds is not None:
+            console.print(f"per-order causes recomputed in {report.causes_seconds:.2f} s")
         if report.rows_quarantined:
             console.print(
                 f"[yellow]{report.rows_quarantined:,} row(s) quarantined[/]: "

@@ -28,6 +28,7 @@ class IngestReport:
 
     batches: list[BatchResult] = field(default_factory=list)
     fact_seconds: float | None = None
+    causes_seconds: float | None = None
     seconds: float = 0.0
 
     @property
@@ -59,8 +60,10 @@ def ingest_paths(
     mapping: Mapping | None = None,
     domain: str | None = None,
     progress: Progress | None = None,
+    causes: bool = True,
 ) -> IngestReport:
-    """Import every file under ``paths``, then bring the delivery fact up to date."""
+    """Import every file under ``paths``, then bring the delivery fact up to date, and the
+    per-order causes too unless ``causes`` is False (they are then recomputed on first use)."""
     started = time.perf_counter()
     files = [p for p in expand_paths(paths) if is_data_file(p) or p in paths]
     files.sort(key=lambda p: _load_order(p, mapping))
@@ -84,5 +87,12 @@ def ingest_paths(
         progress("building the delivery fact", len(files), len(files))
     if not fact_service.is_current(store):
         report.fact_seconds = fact_service.refresh(store)
+    if causes:
+        from dfras.causes import service as causes_service
+
+        if not causes_service.is_current(store):
+            if progress:
+                progress("finding each order's cause", len(files), len(files))
+            report.causes_seconds = causes_service.refresh(store)
     report.seconds = time.perf_counter() - started
     return report

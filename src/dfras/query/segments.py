@@ -91,8 +91,9 @@ def _base(
   FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
 ), base AS MATERIALIZED (SELECT *{ranks} FROM base0)"""
     ev = event or outcome.event
-    return f"""base AS (
-  SELECT {cols}, {flags}, CASE WHEN {ev} THEN 1 ELSE 0 END AS y
+    return f"""base AS MATERIALIZED (
+  SELECT {cols}, {flags}, CASE WHEN {ev} THEN 1 ELSE 0 END AS y, order_day,
+    CASE WHEN {ev} THEN coalesce(reason_code, failure_reason, '(none recorded)') END AS reason
   FROM {FACT_TABLE} WHERE {outcome.population} AND {where}
 )"""
 
@@ -107,17 +108,50 @@ def _measures(outcome: Outcome, keys: list[frozenset[str]] | None = None) -> str
     return "count(*) AS n, sum(y) AS k"
 
 
+BASE_TABLE = "dfras_explain_base"
+
+
+def base_table_sql(
+    exprs: dict[str, str],
+    outcome: Outcome,
+    where: str,
+    sets: list[tuple[str, ...]],
+    *,
+    min_support: int,
+) -> str:
+    """Materialise the population once: every attribute's value, the known-domain flags and
+    the outcome (or, for a measured outcome, its value and the mid-ranks the rank test needs).
+    The counting queries then read this narrow table instead of re-deriving it per chunk.
+
+    Values of high-cardinality attributes held by fewer than ``min_support`` orders are set to
+    NULL here: no group containing them can reach the support bar (a pair never has more orders
+    than either of its members), so this loses nothing and spares the engine millions of
+    groups (200,000 drivers with a handful of orders each, at a million orders)."""
+    keys = rank_keys(sets) if outcome.measured else None
+    high = [n for n in exprs if ATTRIBUTES[n].high_cardinality]
+    if not high:
+        return f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {_base(exprs, outcome, where, keys=keys)} SELECT * FROM base"
+    trimmed = ", ".join(
+        f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} HAVING count(*) >= {int(min_support)}) "
+        f"THEN a_{n} END AS a_{n}"
+        for n in high
+    )
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {_base(exprs, outcome, where, keys=keys)} "
+        f"SELECT * REPLACE ({trimmed}) FROM base"
+    )
+
+
 def counts_queries(
     exprs: dict[str, str],
     sets: list[tuple[str, ...]],
     outcome: Outcome,
-    where: str,
-    params: list[object],
     *,
     min_support: int,
     chunk: int = 40,
 ) -> list[SegmentQuery]:
-    """Queries counting every grouping set (attribute or pair) above ``min_support``.
+    """Queries counting every grouping set (attribute or pair) above ``min_support`` over the
+    materialised base (see :func:`base_table_sql`).
 
     The sets are split into chunks of ``chunk`` sets: one query per chunk keeps the engine's
     hash tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID``
@@ -127,16 +161,14 @@ def counts_queries(
     for i in range(0, len(sets), chunk):
         part = sets[i : i + chunk]
         names = [n for n in exprs if any(n in s for s in part)]
-        sub = {n: exprs[n] for n in names}
         grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
         gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
         keys = rank_keys(part) if outcome.measured else None
-        sql = f"""WITH {_base(sub, outcome, where, keys=keys)}
-SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome, keys)}
-FROM base
+        sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome, keys)}
+FROM {BASE_TABLE}
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
-        out.append(SegmentQuery(sql=sql, params=list(params), columns=names, sets=part))
+        out.append(SegmentQuery(sql=sql, params=[], columns=names, sets=part))
     return out
 
 
@@ -234,3 +266,17 @@ def medians_query(
        median({outcome.value}) FILTER (WHERE NOT ({inside}) AND {known}) AS rest
 FROM {FACT_TABLE} WHERE {outcome.population} AND {where}"""
     return sql, params + params
+
+
+def base_reason_counts_query(names: list[str]) -> str:
+    """Outcomes per attribute value and recorded reason, from the materialised base."""
+    grouping = ", ".join(f"(reason, a_{n})" for n in names)
+    gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
+    return f"""SELECT {gid} AS gid, reason, {", ".join(f"a_{n}" for n in names)}, count(*) AS k
+FROM {BASE_TABLE} WHERE reason IS NOT NULL GROUP BY GROUPING SETS ({grouping})"""
+
+
+def base_reason_totals_query() -> str:
+    """Population and outcomes per recorded reason and pattern of known domains."""
+    flags = ", ".join(f"k_{d}" for d in KNOWN if d != "order")
+    return f"""SELECT {flags}, reason, count(*) AS n FROM {BASE_TABLE} GROUP BY ALL"""
