@@ -18,6 +18,7 @@ def demo(
     scenario: str = typer.Option("default", "--scenario", help="default or null."),
 ) -> None:
     """The main job end to end on the embedded store (default ./dfras.duckdb)."""
+    from dfras.analysis.explain import explain as run_explain
     from dfras.generate import generate as run
     from dfras.ingest.service import ingest_paths
     from dfras.kpi.summary import summarise
@@ -70,6 +71,7 @@ def demo(
         )
         console.rule("4. summary")
         s = summarise(store)
+        why = run_explain(store, outcome="failure", limit=8)
     finally:
         store.close()
     console.print(
@@ -80,10 +82,13 @@ def demo(
     )
     print_table(s.reasons, title="Recorded failure reasons")
     print_table(s.by_city, title="By city")
+    console.print("These are observed rates. Whether a difference is a real cause is tested next.")
+    console.rule("5. why do deliveries fail? (dfras explain)")
+    console.print(why.narrative, highlight=False)
     console.print(
-        "These are observed rates. Whether a difference is a real cause is for "
-        "[bold]dfras explain[/] to test; the truth of the planted causes is in "
-        f"{out / 'truth.json'}."
+        f"The generator's planted causes are listed in {out / 'truth.json'}: compare. "
+        "Next: dfras explain --outcome late, dfras compare --city Pune --vs-city Chennai, "
+        'dfras ask "Why were deliveries delayed in Chennai yesterday?", dfras order ID.'
     )
 
 
