@@ -28,11 +28,22 @@ def _tables(m: int) -> tuple[np.ndarray, ...]:
     return k, n, big_k, big_n
 
 
-def test_fisher_upper_matches_scipy_hypergeometric_tail() -> None:
+def test_fisher_upper_exact_matches_scipy_hypergeometric_tail() -> None:
+    k, n, big_k, big_n = _tables(3000)
+    ours = fisher_upper(k, n, big_k, big_n, exact=True)
+    ref = stats.hypergeom.sf(k - 1, big_n, big_k, n)
+    np.testing.assert_allclose(ours, ref, rtol=1e-7, atol=1e-12)
+
+
+def test_fisher_upper_is_exact_below_the_cut_and_close_above() -> None:
     k, n, big_k, big_n = _tables(3000)
     ours = fisher_upper(k, n, big_k, big_n)
     ref = stats.hypergeom.sf(k - 1, big_n, big_k, n)
-    np.testing.assert_allclose(ours, ref, rtol=1e-7, atol=1e-12)
+    small = ref <= 0.08
+    assert small.sum() > 100
+    np.testing.assert_allclose(ours[small], ref[small], rtol=1e-7, atol=1e-12)
+    assert np.max(np.abs(ours[~small] - ref[~small])) < 0.03
+    assert np.all(ours[~small] > 0.05)
 
 
 @pytest.mark.parametrize(

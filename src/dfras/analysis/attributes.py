@@ -128,16 +128,19 @@ BIN_QUANTILES = (0.25, 0.5, 0.75, 0.9)
 WINDOW_ATTRIBUTES = ("city", "warehouse_id", "partner_company")
 
 
-def attribute_pairs(names: list[str]) -> list[tuple[str, str]]:
-    """The pairs searched: context with context (except two high-cardinality ones), and a
-    symptom with a low-cardinality context attribute (how an outcome shows at one place)."""
+def attribute_pairs(names: list[str], *, symptom_pairs: bool = True) -> list[tuple[str, str]]:
+    """The pairs searched: context with context (except two high-cardinality ones), and —
+    with ``symptom_pairs`` — a symptom with a low-cardinality context attribute (how an
+    outcome shows at one place)."""
     out = []
     for i, a in enumerate(names):
         for b in names[i + 1 :]:
             x, y = ATTRIBUTES[a], ATTRIBUTES[b]
             if x.high_cardinality and y.high_cardinality:
                 continue
-            if x.role == "symptom" and y.role == "symptom":
+            if x.role == "symptom" and (y.role == "symptom" or not symptom_pairs):
+                continue
+            if y.role == "symptom" and not symptom_pairs:
                 continue
             if (x.role == "symptom" and y.high_cardinality) or (
                 y.role == "symptom" and x.high_cardinality

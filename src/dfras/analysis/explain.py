@@ -40,6 +40,10 @@ from dfras.store.base import Store
 
 _DOMAINS = [d for d in KNOWN if d != "order"]
 
+#: Above this many orders in scope, symptoms are tested alone but not paired with context
+#: attributes: those pairs mostly restate the per-cause findings and would double the work.
+SYMPTOM_PAIRS_UP_TO = 250_000
+
 
 @dataclass
 class _Totals:
@@ -76,8 +80,13 @@ def explain(
     triples: bool = True,
     limit: int = 20,
     as_of: datetime | None = None,
+    symptom_pairs: bool | None = None,
 ) -> Explanation:
-    """Explain an outcome within a scope; see the module docstring for the method."""
+    """Explain an outcome within a scope; see the module docstring for the method.
+
+    ``symptom_pairs`` (default: only for scopes up to ``SYMPTOM_PAIRS_UP_TO`` orders) also
+    tests each symptom together with each low-cardinality context attribute.
+    """
     started = time.perf_counter()
     fact_service.ensure_current(store)
     scope = scope or Scope()
@@ -110,8 +119,10 @@ def explain(
     binned = [n for n in names if ATTRIBUTES[n].binned]
     edges = _edges(store, binned, f"{out.population} AND {where}", params)
     exprs = q.attribute_exprs(names, edges)
+    if symptom_pairs is None:
+        symptom_pairs = n_all <= SYMPTOM_PAIRS_UP_TO
     sets: list[tuple[str, ...]] = [(n,) for n in names]
-    sets += attribute_pairs(names)
+    sets += attribute_pairs(names, symptom_pairs=symptom_pairs)
     ties: dict[str, float] = {}
     if out.measured:
         for key in q.rank_keys(sets):
