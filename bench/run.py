@@ -152,6 +152,49 @@ def bench_explain(orders: int, repeats: int, seed: int, data_root: Path) -> dict
     return out
 
 
+SAMPLE = ROOT.parent / "shared" / "sample-data"
+QUESTION = "Why were deliveries delayed in Chennai yesterday?"
+
+
+def bench_ask(orders: int, repeats: int, seed: int, data_root: Path) -> dict[str, object]:
+    """``dfras ask`` on the sample data, end to end, process start included."""
+    store = data_root / "sample.duckdb"
+    if not store.exists():
+        run_once(
+            [str(BIN / "dfras"), "--db", str(store), "ingest", str(SAMPLE), "--format", "json"]
+        )
+    runs = [
+        run_once([str(BIN / "dfras"), "--db", str(store), "ask", QUESTION, "--format", "json"])
+        for _ in range(max(repeats, 5))
+    ]
+    return {
+        "benchmark": "ask",
+        "question": QUESTION,
+        "runs": len(runs),
+        "ask_median_s": median([r.wall_s for r in runs]),
+        "ask_min_s": min(r.wall_s for r in runs),
+        "ask_max_s": max(r.wall_s for r in runs),
+        "ask_peak_rss_mb": max(r.peak_rss_mb for r in runs),
+    }
+
+
+def bench_causes(orders: int, repeats: int, seed: int, data_root: Path) -> dict[str, object]:
+    """Per-order causes for the whole store, in a fresh process each time."""
+    store = ensure_store(orders, seed, data_root)
+    code = (
+        "import sys, time; from dfras.store import open_store; from dfras.causes import service; "
+        "s = open_store(sys.argv[1]); t = time.perf_counter(); service.refresh(s); "
+        "print(time.perf_counter() - t)"
+    )
+    runs = [run_once([sys.executable, "-c", code, str(store)]) for _ in range(repeats)]
+    return {
+        "benchmark": "causes",
+        "orders": orders,
+        "refresh_process_median_s": median([r.wall_s for r in runs]),
+        "peak_rss_mb": max(r.peak_rss_mb for r in runs),
+    }
+
+
 def machine() -> str:
     import os
 
@@ -174,7 +217,9 @@ def to_markdown(result: dict[str, object]) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("what", nargs="?", default="all", choices=["all", "ingest", "explain"])
+    ap.add_argument(
+        "what", nargs="?", default="all", choices=["all", "ingest", "explain", "causes", "ask"]
+    )
     ap.add_argument("--orders", type=int, nargs="+", default=[1_000_000])
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seed", type=int, default=1)
@@ -183,7 +228,12 @@ def main() -> None:
     args = ap.parse_args()
     args.data_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    benches = {"ingest": bench_ingest, "explain": bench_explain}
+    benches = {
+        "ingest": bench_ingest,
+        "explain": bench_explain,
+        "causes": bench_causes,
+        "ask": bench_ask,
+    }
     chosen = list(benches) if args.what == "all" else [args.what]
     for n in args.orders:
         for name in chosen:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import PurePath
 from typing import Any
 
 from rich.console import Console
@@ -42,6 +43,8 @@ def to_jsonable(value: Any) -> Any:
         return [to_jsonable(v) for v in value]
     if isinstance(value, datetime | date):
         return value.isoformat()
+    if isinstance(value, PurePath):
+        return str(value)
     if isinstance(value, Decimal):
         return float(value)
     if isinstance(value, float) and value != value:  # NaN
