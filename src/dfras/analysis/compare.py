@@ -46,12 +46,19 @@ class Comparison:
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 
+    @property
+    def significant(self) -> bool:
+        """Whether the difference's interval excludes zero."""
+        ci = self.difference.get("ci")
+        return ci is not None and not (ci[0] <= 0 <= ci[1])
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "outcome": self.outcome,
             "as_of": self.as_of.isoformat() if self.as_of else None,
             "scopes": self.scopes,
             "difference": self.difference,
+            "significant": self.significant,
             "decomposition": self.decomposition,
             "causes": self.causes,
             "narrative": self.narrative,

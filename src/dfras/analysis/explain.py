@@ -146,7 +146,10 @@ def explain(
         for f in wins:
             acc.add(f, keep=True)
     if per_cause and out.name == "failure":
-        causes = _per_cause(store, list(exprs), acc.single_support)
+        # context attributes only: a symptom per reason (a stock note among stockouts) is the
+        # evidence of that reason, not a finding about it
+        context = [n for n in exprs if ATTRIBUTES[n].role == "context"]
+        causes = _per_cause(store, context, acc.single_support)
         tested.per_cause = len(causes)
         for f in causes:
             acc.add(f, keep=f.p_value <= fdr)
@@ -546,7 +549,7 @@ def _reason_counts(
     findings: list[Finding],
     where: str,
     params: list[Any],
-    limit: int = 60,
+    limit: int = 30,
 ) -> dict[tuple[Any, ...], dict[str, int]]:
     """Recorded reasons of the failed orders inside each given segment or window (one query)."""
     segs = sorted(findings, key=lambda f: -f.excess)[:limit]

@@ -104,6 +104,16 @@ def explain_narrative(e: Explanation) -> str:
         f"segments; segments of at least {t.min_support} orders) with the false discovery rate "
         f"held at {pct(t.fdr)}."
     )
+    if t.hypotheses == 0:
+        return "\n".join(
+            [
+                head,
+                "No significant cause found: there are too few orders to test any cause; "
+                f"segments need at least {t.min_support} "
+                f"{population} and this scope has {e.support:,}. Widen the period or the scope "
+                "(for example 'past week' or 'last month' instead of 'yesterday').",
+            ]
+        )
     if not e.significant:
         reasons = _reason_breakdown(e.reasons)
         return "\n".join(
