@@ -103,7 +103,7 @@ def explain(
     tested = Tested(attributes=names, min_support=min_support, fdr=fdr)
     reasons = store.fetch_dicts(q.reason_totals_query(where), params)
     if n_all == 0:
-        return Explanation(
+        empty = Explanation(
             scope=scope.to_dict(),
             outcome=out.name,
             as_of=as_of,
@@ -114,8 +114,10 @@ def explain(
             tested=tested,
             reasons=reasons,
             significant=False,
-            seconds=time.perf_counter() - started,
         )
+        empty.narrative = explain_narrative(empty)
+        empty.seconds = time.perf_counter() - started
+        return empty
     binned = [n for n in names if ATTRIBUTES[n].binned]
     edges = _edges(store, binned, f"{out.population} AND {where}", params)
     exprs = q.attribute_exprs(names, edges)

@@ -86,7 +86,11 @@ def explain_narrative(e: Explanation) -> str:
     scope = e.scope.get("description", "all orders")
     as_of = e.as_of.date().isoformat() if e.as_of else "n/a"
     if e.support == 0:
-        return f"No {population} in scope ({scope}) as of {as_of}: nothing to explain."
+        return (
+            f"No significant cause found: there are no {population} in scope ({scope}) as of "
+            f"{as_of}, so there is nothing to explain. Check the scope's names and period "
+            "(dfras info shows what the store holds)."
+        )
     if e.outcome == "delay":
         head = (
             f"Delivered orders in scope ({scope}): mean delay {e.rate:+.1f} h against the promised "

@@ -44,3 +44,12 @@ def test_compare_with_the_rest_and_json_shape(store: Any) -> None:
     shares = sum(x["share_a"] for x in data["causes"])
     assert shares == pytest.approx(1.0)
     assert "Failure rate" in c.narrative
+
+
+def test_an_empty_scope_says_so(store: Any) -> None:
+    from dfras.analysis.explain import explain
+
+    e = explain(store, scope=make_scope(warehouse_id=[999_999]), outcome="failure")
+    assert e.support == 0 and not e.significant
+    assert "no closed orders in scope" in e.narrative
+    assert "warehouse_id = 999999" in e.narrative
