@@ -187,8 +187,7 @@ def _difference(
 
 
 def _set_of(gid: int, names: list[str]) -> str | None:
-    width = len(names)
-    grouped = [n for i, n in enumerate(names) if not (gid >> (width - 1 - i)) & 1]
+    grouped = q.grouped_attributes(gid, names)
     return grouped[0] if len(grouped) == 1 else None
 
 

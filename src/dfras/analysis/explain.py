@@ -228,12 +228,6 @@ def _edges(
     return out
 
 
-def _set_of(gid: int, names: list[str]) -> tuple[str, ...]:
-    """Attributes grouped in a row: GROUPING_ID sets bit (len−1−i) when names[i] is NOT grouped."""
-    width = len(names)
-    return tuple(n for i, n in enumerate(names) if not (gid >> (width - 1 - i)) & 1)
-
-
 @dataclass
 class _Cell:
     """Counts of a tested group that is not itself a candidate (kept for lookups)."""
@@ -316,7 +310,7 @@ def _test_chunk(
         np.asarray(table.column("k").to_numpy(zero_copy_only=False), dtype=np.float64)
     )
     for gid in np.unique(gid_all):
-        attrs = _set_of(int(gid), columns)
+        attrs = q.grouped_attributes(int(gid), columns)
         if (len(attrs) > 1) != pairs:
             continue
         rows = np.nonzero(gid_all == gid)[0]
@@ -474,7 +468,7 @@ def _per_cause(
                 by_reason[key] = by_reason.get(key, 0.0) + float(pat["n"])
     cells: list[tuple[str, Any, str, float, float, float, float]] = []
     for r in rows:
-        attrs = _set_of(int(r["gid"]), names)
+        attrs = q.grouped_attributes(int(r["gid"]), names)
         if len(attrs) != 1:
             continue
         a = attrs[0]
@@ -516,10 +510,6 @@ def _per_cause(
             )
         )
     return found
-
-
-def _index(findings: list[Finding]) -> dict[tuple[Any, ...], Finding]:
-    return {f.key(): f for f in findings}
 
 
 def _sub(f: Finding, drop: str) -> tuple[Any, ...]:
@@ -658,7 +648,7 @@ def _triples(
         sql, p2 = q.extension_query(exprs, pair.conditions, extend, out, where, min_support)
         rows = []
         for g in store.fetch_dicts(sql, params + p2):
-            attrs = _set_of(int(g["gid"]), extend)
+            attrs = q.grouped_attributes(int(g["gid"]), extend)
             if len(attrs) != 1 or g[f"a_{attrs[0]}"] is None:
                 continue
             n, k = int(g["n"]), int(g["k"] or 0)

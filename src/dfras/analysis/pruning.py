@@ -42,10 +42,6 @@ def key_of(kind: str, cause: str | None, conditions: dict[str, Any]) -> Key:
     return (kind, cause, tuple(sorted((k, str(v)) for k, v in conditions.items())))
 
 
-def index_findings(findings: list[Finding]) -> dict[Key, Finding]:
-    return {f.key(): f for f in findings}
-
-
 def prune(
     significant: list[Finding],
     *,
@@ -235,10 +231,8 @@ def _causes_left(
     overlap_counter: Callable[[list[tuple[Finding, Finding]]], list[tuple[int, int]]] | None,
 ) -> list[Finding]:
     """Rule 3 for the per-cause findings that did not fold into their segment."""
-    if reason_counts is None:
+    if reason_counts is None or overlap_counter is None:
         return pending
-    if overlap_counter is None:
-        return [f for f in pending if not _cause_explained(f, explainers, index, reason_counts)]
     # the strongest candidates only: the findings that could reach the top of the answer and
     # the explainers big enough to hold their excess
     top = sorted(pending, key=lambda f: -f.excess)[:MAX_PENDING]
@@ -258,46 +252,3 @@ def _causes_left(
         if left > LEFT_OVER_ALPHA:
             explained.add(id(f))
     return [f for f in pending if id(f) not in explained]
-
-
-def _cause_explained(
-    f: Finding,
-    segments: list[Finding],
-    index: dict[Key, Finding],
-    reason_counts: dict[Key, dict[str, int]],
-) -> bool:
-    """Rule 3: a per-cause finding whose reason's excess sits in a kept segment inside it."""
-    as_segment = Finding(
-        conditions=f.conditions,
-        kind="segment",
-        support=f.support,
-        outcomes=f.outcomes,
-        rate=f.rate,
-        baseline=f.baseline,
-        risk_ratio=f.risk_ratio,
-        ci=f.ci,
-        excess=f.excess,
-        p_value=f.p_value,
-    )
-    for b in segments:
-        if role_of(b.conditions) != "cause":
-            continue
-        k_b = reason_counts.get(b.key(), {}).get(f.cause or "", 0)
-        if not k_b:
-            continue
-        if b.kind == "window" or within(b.conditions, f.conditions, index):
-            if b.kind == "window" and not all(
-                str(f.conditions.get(a)) == str(v) for a, v in b.conditions.items()
-            ):
-                continue
-            n_shared, k_shared = b.support, k_b
-        else:
-            shared = _overlap(as_segment, b, index)
-            if shared is None or shared[0] <= 0:
-                continue
-            # the reason's failures in the shared orders, in proportion to b's
-            n_shared, k_shared = shared[0], round(k_b * shared[0] / b.support)
-        left = _left_over_p(f.outcomes - k_shared, f.support - n_shared, f.baseline)
-        if left > LEFT_OVER_ALPHA:
-            return True
-    return False

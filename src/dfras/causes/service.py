@@ -37,6 +37,7 @@ from dfras.domain.errors import UserError
 from dfras.fact import service as fact_service
 from dfras.query import causes as q
 from dfras.store.base import Store, iter_batches
+from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
 
 #: Contributing causes: other causes at least this likely ...
 CONTRIBUTING_MIN = 0.2
@@ -53,16 +54,9 @@ UNEXPLAINED = "(unexplained)"
 _INSERT_BATCH = 20_000
 
 
-def _meta(store: Store, key: str) -> str | None:
-    rows = store.fetchall("SELECT value FROM store_meta WHERE key = ?", [key])
-    return rows[0][0] if rows else None
-
-
 def is_current(store: Store) -> bool:
     """Whether the causes reflect every committed batch."""
-    return store.table_exists(q.RCA_TABLE) and _meta(store, "causes_version") == _meta(
-        store, "data_version"
-    )
+    return is_built_from_current_data(store, q.RCA_TABLE, "causes_version")
 
 
 def refresh(store: Store) -> float:
@@ -71,7 +65,7 @@ def refresh(store: Store) -> float:
     fact_service.ensure_current(store)
     spec = sql_spec()
     with store.transaction():
-        version = _meta(store, "data_version") or "0"
+        version = read_meta(store, "data_version") or "0"
         store.execute(q.features_sql(spec))
         store.execute(q.patterns_ddl())
         for outcome in ev.OUTCOMES:
@@ -82,8 +76,7 @@ def refresh(store: Store) -> float:
         store.execute(q.build_rca_sql(spec), [datetime.now().replace(microsecond=0)])
         store.execute(f"DROP TABLE IF EXISTS {q.FEATURES_TABLE}")
         store.execute(f"DROP TABLE IF EXISTS {q.PATTERNS_TABLE}")
-        store.execute("DELETE FROM store_meta WHERE key = 'causes_version'")
-        store.execute("INSERT INTO store_meta VALUES ('causes_version', ?)", [version])
+        write_meta(store, "causes_version", version)
     return time.perf_counter() - started
 
 

@@ -69,13 +69,10 @@ def _rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
 
 
 def _segment_row(s: dict[str, Any]) -> dict[str, Any]:
-    cond = ", ".join(f"{k}={v}" for k, v in s["conditions"].items())
-    if s.get("window"):
-        cond += f" [{s['window']['start']}…{s['window']['end']}]"
-    if s.get("cause"):
-        cond += f" ({s['cause']})"
+    from dfras.cli.explain import segment_label
+
     return {
-        "segment": cond,
+        "segment": segment_label(s),
         "support": s["support"],
         "rate": s["rate"],
         "baseline": s["baseline"],

@@ -94,14 +94,19 @@ def explain(
         print_table(rows, title="Segments (causes first, then symptoms)")
 
 
-def _segment_row(s: dict[str, Any]) -> dict[str, Any]:
+def segment_label(s: dict[str, Any]) -> str:
+    """A segment's conditions, window and reason on one line (for tables)."""
     cond = ", ".join(f"{k}={v}" for k, v in s["conditions"].items())
     if s.get("window"):
         cond += f" [{s['window']['start']}…{s['window']['end']}]"
     if s.get("cause"):
         cond += f" ({s['cause']})"
+    return cond
+
+
+def _segment_row(s: dict[str, Any]) -> dict[str, Any]:
     return {
-        "segment": cond,
+        "segment": segment_label(s),
         "role": s["role"],
         "support": s["support"],
         "rate": s["rate"],

@@ -11,28 +11,21 @@ import time
 
 from dfras.query.fact import FACT_TABLE, build_fact_sql
 from dfras.store.base import Store
-
-
-def _version(store: Store, key: str) -> str | None:
-    rows = store.fetchall("SELECT value FROM store_meta WHERE key = ?", [key])
-    return rows[0][0] if rows else None
+from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
 
 
 def is_current(store: Store) -> bool:
     """Whether the fact reflects every committed batch."""
-    return store.table_exists(FACT_TABLE) and _version(store, "fact_version") == _version(
-        store, "data_version"
-    )
+    return is_built_from_current_data(store, FACT_TABLE, "fact_version")
 
 
 def refresh(store: Store) -> float:
     """Rebuild the fact in one transaction; returns the seconds it took."""
     started = time.perf_counter()
     with store.transaction():
-        version = _version(store, "data_version") or "0"
+        version = read_meta(store, "data_version") or "0"
         store.execute(build_fact_sql())
-        store.execute("DELETE FROM store_meta WHERE key = 'fact_version'")
-        store.execute("INSERT INTO store_meta VALUES ('fact_version', ?)", [version])
+        write_meta(store, "fact_version", version)
     return time.perf_counter() - started
 
 

@@ -30,7 +30,9 @@ from dfras.ingest.rules import (
     row_checks,
     value_expr,
 )
+from dfras.query.dialect import literal as _lit
 from dfras.store.base import RejectedRecord, Store, iter_batches
+from dfras.store.meta import read_meta, write_meta
 from dfras.store.schema import sql_type
 
 
@@ -124,7 +126,7 @@ def load_file(
     now = datetime.now().replace(microsecond=0)
     source = str(path)
     with store.transaction():
-        seq = int(_meta(store, "data_version") or 0) + 1
+        seq = int(read_meta(store, "data_version") or 0) + 1
         batch_id = f"{seq:08d}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         result.batch_id = batch_id
         had_rows = bool(
@@ -174,15 +176,9 @@ def load_file(
                 datetime.now().replace(microsecond=0),
             ],
         )
-        store.execute("DELETE FROM store_meta WHERE key = 'data_version'")
-        store.execute("INSERT INTO store_meta VALUES ('data_version', ?)", [str(seq)])
+        write_meta(store, "data_version", str(seq))
     result.seconds = time.perf_counter() - started
     return result
-
-
-def _meta(store: Store, key: str) -> str | None:
-    rows = store.fetchall("SELECT value FROM store_meta WHERE key = ?", [key])
-    return rows[0][0] if rows else None
 
 
 def _tags(pairs: list[tuple[str, str]]) -> str:
@@ -512,7 +508,3 @@ def _reconcile(store: Store, domain: Domain, result: BatchResult, batch_id: str)
     )
     store.execute("DROP TABLE dfras_cmp")
     _dropped_repeats(store, batch_id)
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"

@@ -103,9 +103,6 @@ def _sniff_delimiter(header: str) -> str:
     return best if counts[best] > 0 else ","
 
 
-_WORD = re.compile(r"[a-z]+")
-
-
 def domain_from_name(path: Path) -> Domain | None:
     """The domain a file name names, e.g. ``fleet_logs_2025-08.csv`` → fleet_logs."""
     named = domains_from_name(path)

@@ -15,6 +15,7 @@ from typing import Literal
 
 from dfras.domain.reference import FAILURE_REASONS
 from dfras.domain.tables import Column, Domain
+from dfras.query.dialect import literal as _lit
 
 Severity = Literal["error", "warning"]
 
@@ -72,10 +73,6 @@ RULES: dict[str, Rule] = {
 
 #: Enumerations whose unknown values reject the row (the outcome cannot be read without them).
 STRICT_ENUMS = {("orders", "status"), ("orders", "payment_mode")}
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _squash(expr: str) -> str:

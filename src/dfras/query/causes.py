@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from dfras.query.dialect import literal as _lit
 from dfras.query.fact import FACT_TABLE
 
 RCA_TABLE = "root_cause_analysis"
@@ -100,10 +101,6 @@ def _note_class(col: str) -> str:
         WHEN lower({col}) LIKE '%address%' THEN 'anf' WHEN lower({col}) LIKE '%breakdown%'
         THEN 'breakdown' WHEN regexp_matches(lower({col}), 'congestion|traffic')
         THEN 'congestion' ELSE 'other' END"""
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _bin(expr: str, edges: tuple[float, ...], levels: tuple[str, ...]) -> str:

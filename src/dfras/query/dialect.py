@@ -18,6 +18,11 @@ CANONICAL = "duckdb"
 ENGINES = ("duckdb", "postgres", "spark")
 
 
+def literal(text: str) -> str:
+    """``text`` as an SQL string literal (quotes doubled); the same in every dialect."""
+    return "'" + text.replace("'", "''") + "'"
+
+
 @lru_cache(maxsize=512)
 def compile_sql(sql: str, engine: str) -> str:
     """``sql`` (canonical dialect) as the given engine's SQL."""

@@ -23,6 +23,13 @@ class SegmentQuery:
     sets: list[tuple[str, ...]]
 
 
+def grouped_attributes(gid: int, names: list[str]) -> tuple[str, ...]:
+    """The attributes a row of a GROUPING SETS query is grouped by: ``GROUPING_ID`` sets bit
+    (len − 1 − i) when ``names[i]`` is *not* grouped."""
+    width = len(names)
+    return tuple(n for i, n in enumerate(names) if not (gid >> (width - 1 - i)) & 1)
+
+
 def edges_sql(binned: list[str], where: str) -> str:
     """Quantile cut points of each binned attribute within the population.
 
@@ -208,20 +215,6 @@ def daily_query(attribute: str, expr: str, outcome: Outcome, where: str) -> str:
     return f"""SELECT {expr} AS value, order_day AS day, {m}
 FROM {FACT_TABLE} WHERE {outcome.population} AND {where} AND {expr} IS NOT NULL
 GROUP BY ALL ORDER BY 1, 2"""
-
-
-def reason_counts_query(exprs: dict[str, str], where: str) -> str:
-    """Failed orders per attribute value and recorded reason (the per-cause search)."""
-    names = list(exprs)
-    grouping = ", ".join(f"(reason, a_{n})" for n in names)
-    gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
-    cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
-    return f"""WITH base AS (
-  SELECT {cols}, coalesce(reason_code, failure_reason, '(none recorded)') AS reason
-  FROM {FACT_TABLE} WHERE is_closed AND is_failed AND {where}
-)
-SELECT {gid} AS gid, reason, {", ".join(f"a_{n}" for n in names)}, count(*) AS k
-FROM base GROUP BY GROUPING SETS ({grouping})"""
 
 
 def reason_totals_query(where: str) -> str:
