@@ -127,8 +127,9 @@ def main() -> None:
         "",
         *[f"- `{p['id']}`: {p['description']}" for p in truth["planted"]],
         "",
-        "Question 6 (onboarding a new client) needs the what-if simulation of a later release;",
-        "until then the answer says so.",
+        "Questions 5 and 6 add Monte Carlo simulations (`docs/simulation.md`): the next festival",
+        "in the calendar, and the new client's extra orders, with warehouses over capacity and",
+        "mitigations ranked by their simulated effect.",
         "",
     ]
     lines += section("On ../shared/sample-data", s_store, QUESTIONS["sample"])

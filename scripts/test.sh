@@ -4,6 +4,8 @@ set -euo pipefail
 VENV=${VENV:-.venv}
 BIN="$VENV/bin"
 
+echo "== services"
+bash scripts/services.sh
 echo "== ruff format"
 "$BIN/ruff" format --check src tests bench
 echo "== ruff check"

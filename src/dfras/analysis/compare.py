@@ -78,7 +78,7 @@ def compare(
 ) -> Comparison:
     """Compare ``scope_a`` with ``scope_b`` (or with every other order when it is None)."""
     started = time.perf_counter()
-    fact_service.ensure_current(store)
+    store = fact_service.for_analysis(store)
     out = outcome if isinstance(outcome, Outcome) else get_outcome(outcome)
     wa, pa = scope_a.where()
     if scope_b is None:
@@ -160,13 +160,8 @@ def _edges(
 ) -> dict[str, list[float]]:
     if not binned:
         return {}
-    row = store.fetch_dicts(q.edges_sql(binned, f"{out.population} AND ({where})"), params)[0]
-    return {
-        n: sorted(
-            {round(float(row[k]), 2) for k in row if k.startswith(f"{n}@") and row[k] is not None}
-        )
-        for n in binned
-    }
+    rows = store.fetch_dicts(q.edges_sql(binned, f"{out.population} AND ({where})"), params)
+    return q.edges_from_counts(rows, binned)
 
 
 def _difference(
@@ -235,11 +230,12 @@ def _decompose(
                     "rate": t,
                 }
             )
-        detail.sort(key=lambda d: -abs(float(d["mix"]) + float(d["rate"])))
+        # ties broken by value: engines return groups in no particular order
+        detail.sort(key=lambda d: (-abs(float(d["mix"]) + float(d["rate"])), str(d["value"])))
         out.append(
             {"attribute": attr, "mix": mix, "rate": rate, "total": mix + rate, "levels": detail[:8]}
         )
-    out.sort(key=lambda d: -max(abs(float(d["mix"])), abs(float(d["rate"]))))
+    out.sort(key=lambda d: (-max(abs(float(d["mix"])), abs(float(d["rate"]))), d["attribute"]))
     return out
 
 

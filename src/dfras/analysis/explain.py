@@ -88,7 +88,7 @@ def explain(
     tests each symptom together with each low-cardinality context attribute.
     """
     started = time.perf_counter()
-    fact_service.ensure_current(store)
+    store = fact_service.for_analysis(store)
     scope = scope or Scope()
     out = outcome if isinstance(outcome, Outcome) else get_outcome(outcome)
     as_of = as_of or as_of_time(store)
@@ -220,12 +220,7 @@ def _edges(
 ) -> dict[str, list[float]]:
     if not binned:
         return {}
-    row = store.fetch_dicts(q.edges_sql(binned, where), params)[0]
-    out: dict[str, list[float]] = {}
-    for name in binned:
-        vals = [row[k] for k in row if k.startswith(f"{name}@") and row[k] is not None]
-        out[name] = sorted({round(float(v), 2) for v in vals})
-    return out
+    return q.edges_from_counts(store.fetch_dicts(q.edges_sql(binned, where), params), binned)
 
 
 @dataclass

@@ -3,8 +3,9 @@
 The question is parsed against the names in the data (:mod:`dfras.ask.parser`), then routed:
 ``explain`` and ``festival`` run :func:`dfras.analysis.explain.explain` on the scope (a festival
 question scoped to festival days, with a "how to prepare" paragraph), ``compare`` runs
-:func:`dfras.analysis.compare.compare` on the two scopes, and ``simulate`` says plainly that
-what-if simulation is not in this release. The analyses are imported only when a question
+:func:`dfras.analysis.compare.compare` on the two scopes, and ``simulate`` runs a new-client
+Monte Carlo simulation (:mod:`dfras.simulate`); a festival question also simulates the next
+festival in the calendar. The analyses are imported only when a question
 needs them, so the command starts quickly.
 
 Example:
@@ -54,9 +55,11 @@ class Answer:
     question: str
     as_of: datetime | None
     understood: Understood
-    #: the explanation or comparison that was run (None for what-if questions)
+    #: the explanation, comparison or simulation that was run
     analysis: Any
     narrative: str
+    #: festival questions: the simulated festival period (a Simulation)
+    simulation: Any = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -65,6 +68,7 @@ class Answer:
             "understood": self.understood.to_dict(),
             "analysis": self.analysis.to_dict() if self.analysis is not None else None,
             "narrative": self.narrative,
+            "simulation": self.simulation.to_dict() if self.simulation is not None else None,
         }
 
 
@@ -75,7 +79,7 @@ def ask(store: Store, question: str, *, as_of: datetime | None = None) -> Answer
 
     if not question.strip():
         raise UserError("the question is empty", hint='ask e.g. "why did orders fail last week?"')
-    fact_service.ensure_current(store)
+    store = fact_service.for_analysis(store)
     latest = store.fetchall("SELECT max(order_date) FROM delivery_fact")[0][0]
     if latest is None:
         raise UserError("the store holds no orders", hint="import data first: dfras ingest PATH")
@@ -84,7 +88,8 @@ def ask(store: Store, question: str, *, as_of: datetime | None = None) -> Answer
     catalogue = EntityCatalogue.load(store)
     understood = parse_question(question, as_of=as_of.date(), catalogue=catalogue)
     if understood.intent == "simulate":
-        return Answer(question, as_of, understood, None, _simulation_text(understood))
+        sim = _simulate_onboarding(store, understood)
+        return Answer(question, as_of, understood, sim, _onboarding_text(understood, sim))
     if understood.intent == "compare":
         from dfras.analysis.compare import compare
 
@@ -99,27 +104,89 @@ def ask(store: Store, question: str, *, as_of: datetime | None = None) -> Answer
 
     explanation = explain(store, scope=understood.scope, outcome=understood.outcome, as_of=as_of)
     narrative = explanation.narrative or _plain_summary(explanation)
+    simulation = None
     if understood.intent == "festival":
         narrative = f"{narrative}\n\n{_how_to_prepare(explanation)}"
-    return Answer(question, as_of, understood, explanation, narrative)
+        simulation = _simulate_festival(store, question, as_of.date())
+        if simulation is not None:
+            narrative = (
+                f"{narrative}\n\nWhat the next festival period may bring: {simulation.narrative}"
+            )
+    return Answer(question, as_of, understood, explanation, narrative, simulation)
 
 
-def _simulation_text(u: Understood) -> str:
+#: Monte Carlo runs behind an answer (kept quick; `dfras simulate` defaults to 10,000)
+ASK_RUNS = 1000
+_PER = {"month": 1.0, "week": 365.25 / 12 / 7, "day": 365.25 / 12}
+
+
+def _simulate_onboarding(store: Store, u: Understood) -> Any:
+    """Question 6: simulate the extra monthly orders (in the cities the question names)."""
+    from dfras.simulate.scenarios import NewClient
+    from dfras.simulate.service import simulate
+
     sim = u.simulation or {}
-    if sim.get("client_id") is not None:
-        change = (
-            f"more orders from {sim['client']} (client {sim['client_id']}, already in the data)"
+    extra = sim.get("extra_orders")
+    if not extra:
+        raise UserError(
+            "the what-if question does not say how many orders",
+            hint='say e.g. "with about 20,000 extra orders a month"',
         )
-    else:
-        change = f"onboarding {sim.get('client') or 'a new client'}"
-    if sim.get("extra_orders"):
-        change += f", about {sim['extra_orders']:,} extra orders per {sim.get('per') or 'month'},"
-    return (
-        "What-if simulation is not available yet in this release, so this question is not "
-        f"answered. It asks what {change} would do to {u.outcome} risks and how to mitigate "
-        "them. Until simulation lands, the current picture is one question away: "
-        'e.g. dfras ask "why did orders fail last month?" shows which segments fail more '
-        "than the rest today."
+    monthly = round(extra * _PER.get(sim.get("per") or "month", 1.0))
+    cities = {str(c): 1.0 for c in u.scope.filters.get("city", [])}
+    name = sim.get("client") or "the new client"
+    return simulate(
+        store,
+        NewClient(monthly_orders=monthly, cities=cities, name=name),
+        runs=ASK_RUNS,
+        seed=1,
+        save=False,
+    )
+
+
+def _onboarding_text(u: Understood, sim: Any) -> str:
+    from dfras.simulate.results import is_new_overload
+
+    over = [c for c in sim.capacity if is_new_overload(c)]
+    head = f"If we onboard {sim.parameters.get('name')}: "
+    if over:
+        names = ", ".join(f"{c['name']} ({c['city']})" for c in over[:6])
+        head += (
+            f"{len(over)} warehouse{'s' if len(over) > 1 else ''} would go over capacity: {names}. "
+        )
+    if sim.mitigations:
+        top = sim.mitigations[0]
+        head += (
+            f"The mitigation with the largest simulated effect: {top['action']} "
+            f"({top['avoided_mean']:,.0f} fewer failed or late orders).\n"
+        )
+    return head + sim.narrative
+
+
+def _simulate_festival(store: Store, question: str, after: Any) -> Any:
+    """Question 5: simulate the next festival in the calendar (the one the question names,
+    if the calendar knows it); None when the calendar has none ahead."""
+    import re
+
+    from dfras.simulate.calendar import Calendar
+    from dfras.simulate.scenarios import Period
+    from dfras.simulate.service import simulate
+
+    cal = Calendar.load(None, years=[after.year, after.year + 1])
+    named = re.search(
+        r"\b(diwali|deepavali|holi|dussehra|navratri|eid|christmas|pongal|onam|ganesh)\b",
+        question.lower(),
+    )
+    try:
+        ev = cal.find(named.group(1) if named else None, after=after)
+    except UserError:
+        return None
+    return simulate(
+        store,
+        Period(start=ev.start, end=ev.end, event="Festival", name=ev.name),
+        runs=ASK_RUNS,
+        seed=1,
+        save=False,
     )
 
 

@@ -34,6 +34,7 @@ from dfras.analysis.scope import Scope
 from dfras.causes import OrderCause, OrderDetail, messages
 from dfras.causes import evidence as ev
 from dfras.domain.errors import UserError
+from dfras.domain.tables import DOMAINS
 from dfras.fact import service as fact_service
 from dfras.query import causes as q
 from dfras.store.base import Store, iter_batches
@@ -63,6 +64,9 @@ def refresh(store: Store) -> float:
     """Recompute every order's cause in one transaction; returns the seconds it took."""
     started = time.perf_counter()
     fact_service.ensure_current(store)
+    if store.engine == "postgres":
+        _refresh_through_copy(store)
+        return time.perf_counter() - started
     spec = sql_spec()
     with store.transaction():
         version = read_meta(store, "data_version") or "0"
@@ -78,6 +82,33 @@ def refresh(store: Store) -> float:
         store.execute(f"DROP TABLE IF EXISTS {q.PATTERNS_TABLE}")
         write_meta(store, "causes_version", version)
     return time.perf_counter() - started
+
+
+#: What the causes are computed from (and what reading them needs), for a PostgreSQL store.
+_COPY_TABLES = (*DOMAINS, "delivery_fact", "store_meta")
+
+
+def _refresh_through_copy(store: Any) -> None:
+    """PostgreSQL: compute the tenant's causes in a DuckDB copy filled through its
+    RLS-filtered connection, and write them back (the SQL uses DuckDB's list functions)."""
+    from dfras.store.working import refresh_through_copy
+
+    refresh_through_copy(
+        store,
+        read=_COPY_TABLES,
+        compute=refresh,
+        write=(q.RCA_TABLE,),
+        meta_keys=("causes_version",),
+    )
+
+
+def _readable(store: Any) -> Any:
+    """The store to read causes from: a tenant's working copy on PostgreSQL."""
+    if store.engine != "postgres":
+        return store
+    from dfras.store.working import working_copy
+
+    return working_copy(store, (*_COPY_TABLES, q.RCA_TABLE))
 
 
 def ensure_current(store: Store) -> bool:
@@ -101,6 +132,7 @@ def list_causes(
     if limit is not None and limit < 0:
         raise UserError("--limit must not be negative")
     ensure_current(store)
+    store = _readable(store)
     where, params = (scope or Scope()).where("f")
     sql = q.list_causes_sql(where, outcome=outcome is not None, limit=limit)
     rows = store.fetch_dicts(sql, [*params, *([outcome] if outcome else [])])
@@ -110,6 +142,7 @@ def list_causes(
 def order_detail(store: Store, order_id: int) -> OrderDetail:
     """One order's timeline, its cause with evidence, and the sentence for the customer."""
     ensure_current(store)
+    store = _readable(store)
     found = store.fetch_dicts(q.ORDER_SQL, [order_id])
     if not found:
         raise UserError(

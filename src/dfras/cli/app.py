@@ -34,6 +34,10 @@ class State:
     """Global options shared by every command."""
 
     db: str | None = None
+    tenant: str | None = None
+    engine: str = "duckdb"
+    lake: str | None = None
+    spark_master: str = "local[*]"
 
 
 state = State()
@@ -51,15 +55,45 @@ def main_options(
         None,
         "--db",
         envvar="DFRAS_DB",
-        help="Store location: a DuckDB file (default ./dfras.duckdb).",
+        help="Store location: a DuckDB file (default ./dfras.duckdb) or a postgresql:// URL.",
         show_default=False,
+    ),
+    tenant: str | None = typer.Option(
+        None,
+        "--tenant",
+        envvar="DFRAS_TENANT",
+        help="Tenant (company) to work on, for a PostgreSQL store.",
+        show_default=False,
+    ),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        envvar="DFRAS_ENGINE",
+        help="Query engine: duckdb (the --db store) or spark (the --lake folder).",
+    ),
+    lake: str | None = typer.Option(
+        None,
+        "--lake",
+        envvar="DFRAS_LAKE",
+        help="Lake folder Spark reads (written by `dfras lake export`).",
+        show_default=False,
+    ),
+    spark_master: str = typer.Option(
+        "local[*]",
+        "--spark-master",
+        envvar="DFRAS_SPARK_MASTER",
+        help="Spark master: local[*], spark://host:7077 or yarn.",
     ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print the version."
     ),
 ) -> None:
-    """Global options: --db picks the store every command works on."""
+    """Global options: --db picks the store; --engine spark runs queries on the --lake."""
     state.db = db
+    state.tenant = tenant
+    state.engine = engine.lower()
+    state.lake = lake
+    state.spark_master = spark_master
 
 
 def store_location() -> str:
@@ -69,13 +103,42 @@ def store_location() -> str:
 
 
 def open_store(*, read_only: bool = False) -> Any:
-    from dfras.store.open import open_store as _open
+    """The store the global options name: the DuckDB file, or Spark over the lake."""
+    from dfras.store.open import open_engine_store
 
-    return _open(store_location(), read_only=read_only)
+    return open_engine_store(
+        store_location(),
+        read_only=read_only,
+        engine=state.engine,
+        lake=state.lake,
+        spark_master=state.spark_master,
+        tenant=state.tenant,
+    )
 
 
 def _register() -> None:
-    from dfras.cli import ask, causes, demo, explain, generate, info, ingest, mapping, quality  # noqa: F401
+    from dfras.cli import (  # noqa: F401
+        alerts,
+        ask,
+        causes,
+        db,
+        demo,
+        explain,
+        generate,
+        info,
+        ingest,
+        lake,
+        mapping,
+        monitor,
+        patterns,
+        predict,
+        quality,
+        report,
+        serve,
+        simulate,
+        tenants,
+        users,
+    )
 
 
 def main() -> None:

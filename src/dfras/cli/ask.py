@@ -57,6 +57,13 @@ def _rows(data: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
             for d in analysis["decomposition"][:10]
         ]
         return rows, "Where the difference comes from (mix + rate = total)"
+    if "mitigations" in analysis:
+        rows = [
+            {"mitigation": m["name"], "failed+late avoided": m["avoided_mean"],
+             "90% interval": f"{m['avoided_p05']:,.0f} to {m['avoided_p95']:,.0f}"}
+            for m in analysis["mitigations"]
+        ]  # fmt: skip
+        return rows, "Mitigations, ranked by simulated effect"
     if analysis["segments"]:
         return [_segment_row(s) for s in analysis["segments"][:10]], "Top segments"
     total = sum(int(r["failed"]) for r in analysis["reasons"]) or 1

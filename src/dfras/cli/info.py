@@ -20,7 +20,10 @@ def info(fmt: Format = FormatOption) -> None:
     if fmt != Format.table:
         emit(data, fmt, rows=rows)
         return
-    console.print(f"store: [bold]{store_location()}[/] ({data['size_bytes'] or 0:,} bytes)")
+    where = store.location if store.engine == "postgres" else store_location()
+    size = f" ({data['size_bytes']:,} bytes)" if data["size_bytes"] is not None else ""
+    tenant = f", tenant {store.tenant}" if getattr(store, "tenant", None) else ""
+    console.print(f"store: [bold]{where}[/]{size}{tenant}", highlight=False)
     console.print(
         f"orders from {data['time_range']['first_order']} to {data['time_range']['last_order']}; "
         f"default as-of {data['as_of']}"

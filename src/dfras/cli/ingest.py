@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dfras.cli.app import FormatOption, app, open_store
+from dfras.cli.app import FormatOption, app, store_location
 from dfras.cli.output import Format, console, emit, err_console
 
 
@@ -27,16 +27,27 @@ def ingest(
         "--defer-causes",
         help="Compute per-order causes on first use instead of right after the import.",
     ),
+    lake: Path | None = typer.Option(
+        None,
+        "--lake",
+        help="Also write the result to this Parquet lake (changed partitions only).",
+    ),
     fmt: Format = FormatOption,
 ) -> None:
-    """Import files: each file is one atomic batch; bad rows go to quarantine, never lost."""
+    """Import files: each file is one atomic batch; bad rows go to quarantine, never lost.
+
+    With --lake the embedded engine still parses and validates (same rules, same
+    quarantine), then the changed month partitions are written to the lake."""
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from dfras.ingest.mapping import load_mapping
     from dfras.ingest.service import ingest_paths
+    from dfras.store.open import open_store as open_embedded
 
     checked = load_mapping(mapping) if mapping else None
-    store = open_store()
+    # the embedded engine reads and validates files whatever --engine says
+    store = open_embedded(store_location())
+    exported = None
     try:
         with Progress(
             SpinnerColumn(),
@@ -61,6 +72,11 @@ def ingest(
                 progress=progress,
                 causes=not defer_causes,
             )
+            if lake is not None:
+                from dfras.lake.export import export_lake
+
+                bar.update(task, description=f"writing lake {lake}")
+                exported = export_lake(store, lake.expanduser())
     finally:
         store.close()
     rows = [
@@ -87,6 +103,22 @@ def ingest(
             console.print(f"delivery fact rebuilt in {report.fact_seconds:.2f} s")
         if report.causes_seconds is not None:
             console.print(f"per-order causes recomputed in {report.causes_seconds:.2f} s")
+        if report.patterns_seconds is not None:
+            console.print(
+                f"anomalies, patterns and correlations rescanned in "
+                f"{report.patterns_seconds:.2f} s (see `dfras patterns`)"
+            )
+        if isinstance(report.alerts, str) and report.alerts != "no alert rules":
+            err_console.print(f"[yellow]alerts:[/] {report.alerts}", highlight=False)
+        elif report.alerts is not None and not isinstance(report.alerts, str):
+            console.print(
+                f"alert rules evaluated: {report.alerts.opened} alert(s) opened; see `dfras alerts`"
+            )
+        if exported is not None:
+            console.print(
+                f"lake {exported.lake}: {exported.rewritten} partition(s) rewritten "
+                f"in {exported.seconds:.1f} s"
+            )
         if report.rows_quarantined:
             console.print(
                 f"[yellow]{report.rows_quarantined:,} row(s) quarantined[/]: "

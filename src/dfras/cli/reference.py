@@ -50,14 +50,22 @@ def render() -> str:
         "",
     ]
     _command_doc("", root, lines)
-    for name in sorted(root.commands):
-        cmd = root.commands[name]
-        if hasattr(cmd, "commands"):
-            for sub in sorted(cmd.commands):
-                _command_doc(f"{name} {sub}", cmd.commands[sub], lines)
-        else:
-            _command_doc(name, cmd, lines)
+    _walk("", root, lines)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _walk(prefix: str, group: Any, lines: list[str]) -> None:
+    """Document every command under ``group``; a group that runs on its own (``dfras alerts``
+    lists alerts) is documented too, then its subcommands, to any depth."""
+    for name in sorted(group.commands):
+        cmd = group.commands[name]
+        path = f"{prefix} {name}".strip()
+        if hasattr(cmd, "commands"):
+            if getattr(cmd, "invoke_without_command", False):
+                _command_doc(path, cmd, lines)
+            _walk(path, cmd, lines)
+        else:
+            _command_doc(path, cmd, lines)
 
 
 if __name__ == "__main__":

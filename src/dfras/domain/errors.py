@@ -28,3 +28,9 @@ class FileRejected(DfrasError):
     def __init__(self, path: str, message: str, *, hint: str | None = None) -> None:
         super().__init__(f"{path}: {message}", hint=hint)
         self.path = path
+
+
+class NotFound(DfrasError):
+    """The thing asked for (an order, a job, a report) does not exist; the API answers 404."""
+
+    exit_code = 1

@@ -8,8 +8,9 @@ rebuilt before anyone reads it.
 from __future__ import annotations
 
 import time
+from typing import Any
 
-from dfras.query.fact import FACT_TABLE, build_fact_sql
+from dfras.query.fact import FACT_TABLE, fact_select_sql
 from dfras.store.base import Store
 from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
 
@@ -24,7 +25,7 @@ def refresh(store: Store) -> float:
     started = time.perf_counter()
     with store.transaction():
         version = read_meta(store, "data_version") or "0"
-        store.execute(build_fact_sql())
+        store.replace_table(FACT_TABLE, fact_select_sql())
         write_meta(store, "fact_version", version)
     return time.perf_counter() - started
 
@@ -35,3 +36,22 @@ def ensure_current(store: Store) -> bool:
         return False
     refresh(store)
     return True
+
+
+def for_analysis(store: Store, *, heavy: bool = True) -> Any:
+    """The store analysis should read: ``store`` itself for DuckDB (after bringing the fact up
+    to date); for PostgreSQL, the tenant's fact copied through its row-level-security-filtered
+    connection into an in-process DuckDB (see :mod:`dfras.store.working`).
+
+    ``heavy=False`` (a few aggregates, like the overview KPIs): on PostgreSQL, the tenant's
+    copy when one is cached, else PostgreSQL itself (RLS-filtered as well) — copying the whole
+    fact to sum a few columns would cost more than the sums.
+    """
+    ensure_current(store)
+    if store.engine != "postgres":
+        return store
+    from dfras.store.working import cached_copy, working_copy
+
+    if not heavy:
+        return cached_copy(store) or store
+    return working_copy(store)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
@@ -29,6 +30,10 @@ class IngestReport:
     batches: list[BatchResult] = field(default_factory=list)
     fact_seconds: float | None = None
     causes_seconds: float | None = None
+    summaries_seconds: float | None = None
+    patterns_seconds: float | None = None
+    #: the post-import alert evaluation (an EvaluationReport), or why it did not run
+    alerts: Any = None
     seconds: float = 0.0
 
     @property
@@ -61,9 +66,12 @@ def ingest_paths(
     domain: str | None = None,
     progress: Progress | None = None,
     causes: bool = True,
+    alerts: bool = True,
 ) -> IngestReport:
     """Import every file under ``paths``, then bring the delivery fact up to date, and the
-    per-order causes too unless ``causes`` is False (they are then recomputed on first use)."""
+    per-order causes, daily summaries, outcome series and pattern scan too unless ``causes``
+    is False (they are then recomputed on first use); then evaluate the alert rules
+    (``alerts``), whose failures never fail the import."""
     started = time.perf_counter()
     files = [p for p in expand_paths(paths) if is_data_file(p) or p in paths]
     files.sort(key=lambda p: _load_order(p, mapping))
@@ -94,5 +102,26 @@ def ingest_paths(
             if progress:
                 progress("finding each order's cause", len(files), len(files))
             report.causes_seconds = causes_service.refresh(store)
+    if causes:
+        from dfras.summaries import service as summaries_service
+
+        if not summaries_service.is_current(store):
+            if progress:
+                progress("refreshing the daily summaries", len(files), len(files))
+            report.summaries_seconds = summaries_service.refresh(store)
+        from dfras.patterns import service as patterns_service
+
+        if not patterns_service.is_current(store):
+            if progress:
+                progress("scanning for anomalies and patterns", len(files), len(files))
+            began = time.perf_counter()
+            patterns_service.scan(store)
+            report.patterns_seconds = time.perf_counter() - began
+    if alerts and any(b.status == "committed" for b in report.batches):
+        from dfras.alerts import service as alerts_service
+
+        if progress:
+            progress("evaluating alert rules", len(files), len(files))
+        report.alerts = alerts_service.after_import(store)
     report.seconds = time.perf_counter() - started
     return report

@@ -44,7 +44,7 @@ class Summary:
 
 def summarise(store: Store) -> Summary:
     """Headline KPIs, the recorded failure reasons and a per-city breakdown."""
-    fact_service.ensure_current(store)
+    store = fact_service.for_analysis(store, heavy=False)
     h = store.fetch_dicts(q.HEADLINE)[0]
     closed = int(h["closed"] or 0)
     delivered = int(h["delivered"] or 0)

@@ -8,7 +8,7 @@ Written once in the canonical (DuckDB) dialect; no order is iterated in Python:
    city's), and the discrete evidence levels the model reads, joined into a ``pattern`` key.
 2. ``pattern_counts_sql``: orders per pattern, all Python sees; it writes back verdicts.
 3. ``build_rca_sql``: one ``CREATE OR REPLACE TABLE ... AS SELECT`` joining the verdicts back,
-   keeping the resolution fields of orders whose primary cause did not change.
+   keeping every analysed order's resolution state.
 Thresholds and vocabularies come as a :class:`CauseSqlSpec` (built by the causes service from
 :mod:`dfras.causes.evidence`), so this module depends on nothing above it.
 """
@@ -341,8 +341,10 @@ def _delay_split(stages: tuple[str, ...]) -> str:
 def build_rca_sql(spec: CauseSqlSpec) -> str:
     """(Re)write ``root_cause_analysis`` from the features and the pattern verdicts.
 
-    Parameters: the analysis timestamp. Resolution fields and the analysis id are kept for
-    orders whose primary cause is unchanged; other orders start again as 'Pending'.
+    Parameters: the analysis timestamp. The resolution state (status, notes, who resolved it
+    and when) of every order already analysed is kept, whatever its cause now is: the team's
+    work on an order is not undone by a recompute (its history is in ``resolution_history``).
+    The analysis id is kept for orders whose primary cause is unchanged.
     """
     low, high = spec.late_severity_edges
     same = "prev.primary_cause IS NOT DISTINCT FROM p.primary_cause"
@@ -362,14 +364,13 @@ SELECT
   c.failure_reason AS recorded_reason,
   p.recorded_reason_status,
   CAST({_delay_split(spec.stages)} AS VARCHAR) AS delay_split,
-  CASE WHEN {same} THEN coalesce(prev.resolution_status, 'Pending') ELSE 'Pending' END
-    AS resolution_status,
-  CASE WHEN {same} THEN prev.resolution_notes END AS resolution_notes,
+  coalesce(prev.resolution_status, 'Pending') AS resolution_status,
+  prev.resolution_notes AS resolution_notes,
   p.preventive_measures,
   '{ALGORITHM}' AS analysis_algorithm,
   CAST(? AS TIMESTAMP) AS analysis_timestamp,
-  CASE WHEN {same} THEN prev.resolved_at END AS resolved_at,
-  CASE WHEN {same} THEN prev.resolved_by END AS resolved_by,
+  prev.resolved_at AS resolved_at,
+  prev.resolved_by AS resolved_by,
   p.cause_posteriors
 FROM {FEATURES_TABLE} c
 JOIN {PATTERNS_TABLE} p ON p.outcome = c.outcome AND p.pattern = c.pattern

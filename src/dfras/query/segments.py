@@ -9,6 +9,7 @@ Welch interval and a rank test need. Everything returned is aggregated; Python s
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dfras.analysis.attributes import ATTRIBUTES, BIN_QUANTILES, KNOWN, bin_sql
 from dfras.analysis.outcomes import Outcome
@@ -31,17 +32,55 @@ def grouped_attributes(gid: int, names: list[str]) -> tuple[str, ...]:
 
 
 def edges_sql(binned: list[str], where: str) -> str:
-    """Quantile cut points of each binned attribute within the population.
+    """Counts of each binned attribute's values, rounded to three significant digits, within
+    the population (one scan; :func:`edges_from_counts` turns them into cut points).
 
-    Approximate quantiles (a constant-memory sketch): bins need sensible cut points, not exact
-    ones, and exact quantiles hold every value in memory (16 of them over 10M orders do not
-    fit a 1 GB engine)."""
-    parts = []
+    Why a histogram rather than the engine's quantile function: exact quantiles hold every
+    value in memory (16 of them over 10M orders do not fit a 1 GB engine), and approximate
+    ones differ between engines (DuckDB's t-digest, Spark's Greenwald–Khanna), which would give
+    DuckDB and Spark different bins and so different segments. Counting rounded values is
+    exact, bounded (a few thousand groups per attribute) and the same on every engine."""
+    cols = []
     for name in binned:
-        col = ATTRIBUTES[name].expr or name
+        col = f"CAST({ATTRIBUTES[name].expr or name} AS DOUBLE)"
+        scale = f"power(10, floor(log10(abs({col}))) - 2)"
+        cols.append(
+            f"CASE WHEN {col} IS NULL THEN NULL WHEN {col} = 0 THEN 0.0 "
+            f"ELSE round({col} / {scale}) * {scale} END AS h_{name}"
+        )
+    gid = "GROUPING_ID(" + ", ".join(f"h_{n}" for n in binned) + ")"
+    sets = ", ".join(f"(h_{n})" for n in binned)
+    return f"""SELECT {gid} AS gid, {", ".join(f"h_{n}" for n in binned)}, count(*) AS n
+FROM (SELECT {", ".join(cols)} FROM {FACT_TABLE} WHERE {where}) x
+GROUP BY GROUPING SETS ({sets})"""
+
+
+def edges_from_counts(rows: list[dict[str, Any]], binned: list[str]) -> dict[str, list[float]]:
+    """Cut points at ``BIN_QUANTILES`` from :func:`edges_sql`'s counts: for each quantile q,
+    the smallest value whose cumulative count reaches q of the known values (rounded to 2
+    decimals, duplicates merged)."""
+    counts: dict[str, list[tuple[float, int]]] = {n: [] for n in binned}
+    for r in rows:
+        attrs = grouped_attributes(int(r["gid"]), [f"h_{n}" for n in binned])
+        if len(attrs) != 1:
+            continue
+        value = r[attrs[0]]
+        if value is not None:
+            counts[attrs[0][2:]].append((float(value), int(r["n"])))
+    out: dict[str, list[float]] = {}
+    for name, pairs in counts.items():
+        pairs.sort()
+        total = sum(n for _, n in pairs)
+        edges: set[float] = set()
         for q in BIN_QUANTILES:
-            parts.append(f'approx_quantile({col}, {q}) AS "{name}@{q}"')
-    return f"SELECT {', '.join(parts)} FROM {FACT_TABLE} WHERE {where}"
+            target, cum = q * total, 0
+            for value, n in pairs:
+                cum += n
+                if cum >= target:
+                    edges.add(round(value, 2))
+                    break
+        out[name] = sorted(edges)
+    return out
 
 
 def attribute_exprs(names: list[str], edges: dict[str, list[float]]) -> dict[str, str]:
@@ -142,14 +181,21 @@ def base_table_sql(
     high = [n for n in exprs if ATTRIBUTES[n].high_cardinality]
     if not high:
         return f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {_base(exprs, outcome, where, keys=keys)} SELECT * FROM base"
-    trimmed = ", ".join(
-        f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} HAVING count(*) >= {int(min_support)}) "
+    trimmed = {
+        n: f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} HAVING count(*) >= {int(min_support)}) "
         f"THEN a_{n} END AS a_{n}"
         for n in high
-    )
+    }
+    # every column named (no SELECT * REPLACE): the same statement runs on every engine
+    flags = [f"k_{dom}" for dom in KNOWN if dom != "order"]
+    if outcome.measured:
+        rest = ["v", *(rank_key(k) for k in keys or [frozenset()])]
+    else:
+        rest = ["y", "order_day", "reason"]
+    cols = ", ".join([trimmed.get(n, f"a_{n}") for n in exprs] + flags + rest)
     return (
         f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {_base(exprs, outcome, where, keys=keys)} "
-        f"SELECT * REPLACE ({trimmed}) FROM base"
+        f"SELECT {cols} FROM base"
     )
 
 

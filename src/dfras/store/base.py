@@ -46,6 +46,8 @@ class Store(Protocol):
 
     def table_exists(self, name: str) -> bool: ...
 
+    def replace_table(self, name: str, select_sql: str) -> None: ...
+
     def file_reader(
         self,
         path: Path,

@@ -65,7 +65,13 @@ class DuckDBStore:
         read_only: bool = False,
         memory_limit: str | None = None,
         threads: int | None = None,
+        lock_wait: float | None = None,
+        announce: bool = True,
     ) -> None:
+        """Open (creating) the store. When another process holds the file, wait up to
+        ``lock_wait`` seconds (default ``DFRAS_LOCK_WAIT``) for it; with ``announce`` the wait
+        is signalled by a marker file a running ``dfras serve`` watches for (it then lets go of
+        the store until the marker is gone; see :func:`waiting_marker`)."""
         self.location = str(path)
         config: dict[str, Any] = {}
         limit = memory_limit or os.environ.get("DFRAS_MEMORY_LIMIT", "1GB")
@@ -80,20 +86,33 @@ class DuckDBStore:
                     hint="create it, or point --db / DFRAS_DB at an existing folder",
                 )
             config["temp_directory"] = str(parent / ".dfras-tmp")
-        try:
-            self.con = duckdb.connect(self.location, read_only=read_only, config=config)
-        except duckdb.IOException as exc:
-            msg = str(exc)
-            if "lock" in msg.lower():
-                raise UserError(
-                    f"the store {self.location} is in use by another DFRAS process",
-                    hint="wait for the running import to finish, or use that process",
-                ) from exc
-            raise UserError(f"cannot open store {self.location}: {msg}") from exc
+        self.con = _connect(
+            self.location,
+            read_only=read_only,
+            config=config,
+            lock_wait=lock_wait_seconds() if lock_wait is None else lock_wait,
+            announce=announce,
+        )
         self._in_tx = False
         self._shortened: _ShortenedCopy | None = None
         if not read_only:
             self._ensure_schema()
+
+    def cursor(self) -> DuckDBStore:
+        """Another connection to the same open database, for one thread of the same process
+        (a DuckDB connection must not be shared between threads)."""
+        return DuckDBStore.over_connection(self.con.cursor(), self.location)
+
+    @classmethod
+    def over_connection(cls, con: Any, location: str) -> DuckDBStore:
+        """A store over an existing connection (a cursor of a shared in-memory database: its
+        own transactions and temporary tables, the same tables)."""
+        store = cls.__new__(cls)
+        store.location = location
+        store.con = con
+        store._in_tx = False
+        store._shortened = None
+        return store
 
     # -- schema ---------------------------------------------------------------------------
 
@@ -152,6 +171,10 @@ class DuckDBStore:
             raise
         self._in_tx = False
         self.con.execute("COMMIT")
+
+    def replace_table(self, name: str, select_sql: str) -> None:
+        """(Re)create table ``name`` as the result of ``select_sql``."""
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
 
     def table_exists(self, name: str) -> bool:
         rows = self.con.execute(
@@ -275,6 +298,68 @@ class DuckDBStore:
                     f"{cut.kept:,} bytes"
                 )
         return out
+
+
+def lock_wait_seconds() -> float:
+    """How long to wait for another process to let go of the store (``DFRAS_LOCK_WAIT``)."""
+    try:
+        return float(os.environ.get("DFRAS_LOCK_WAIT", "120"))
+    except ValueError as exc:
+        raise UserError("DFRAS_LOCK_WAIT must be a number of seconds") from exc
+
+
+def waiting_marker(location: str) -> Path:
+    """The file a process creates while it waits for the store (``<store>.waiting``)."""
+    return Path(location + ".waiting")
+
+
+def _holder(message: str) -> str:
+    """The process holding the lock, as DuckDB names it (``PID 123``), or ''."""
+    import re
+
+    m = re.search(r"PID (\d+)", message)
+    return f" (process {m.group(1)})" if m else ""
+
+
+def _connect(
+    location: str,
+    *,
+    read_only: bool,
+    config: dict[str, Any],
+    lock_wait: float,
+    announce: bool,
+) -> duckdb.DuckDBPyConnection:
+    """Connect, waiting politely while another process holds the file (see DuckDBStore)."""
+    import time
+
+    deadline = time.monotonic() + max(lock_wait, 0.0)
+    marker = waiting_marker(location) if location != ":memory:" else None
+    pause = 0.05
+    announced = False
+    try:
+        while True:
+            try:
+                return duckdb.connect(location, read_only=read_only, config=config)
+            except duckdb.IOException as exc:
+                msg = str(exc)
+                if "lock" not in msg.lower():
+                    raise UserError(f"cannot open store {location}: {msg}") from exc
+                if time.monotonic() >= deadline:
+                    waited = f" after waiting {lock_wait:.0f} s" if lock_wait > 0 else ""
+                    raise UserError(
+                        f"the store {location} is in use by another DFRAS process"
+                        f"{_holder(msg)}{waited}",
+                        hint="let that import or command finish (or raise DFRAS_LOCK_WAIT); "
+                        "while `dfras serve` runs, import through it: POST /api/v1/imports",
+                    ) from exc
+                if announce and marker is not None:
+                    marker.write_text(str(os.getpid()))
+                    announced = True
+                time.sleep(pause)
+                pause = min(pause * 1.5, 0.5)
+    finally:
+        if announced and marker is not None:
+            marker.unlink(missing_ok=True)
 
 
 def _rank(rule: str) -> int:

@@ -5,11 +5,14 @@ Three kinds of table live in a store:
   ingestion time, warning flags);
 - bookkeeping: ``ingest_batches`` (one row per committed file), ``quarantine`` (rejected rows
   with their raw content), ``row_issues`` (warnings on kept rows), ``store_meta`` (data version);
-- reference data: ``status_codes`` and ``failure_reasons``, seeded from the reference design.
+- reference data: ``status_codes`` and ``failure_reasons``, seeded from the reference design;
+- derived results: ``root_cause_analysis`` (per-order causes), ``pattern_detections`` and
+  ``event_correlations`` (patterns, anomalies and event correlations; keyed by a stable id).
 
 The DDL is written once in the DuckDB dialect; :mod:`dfras.query.dialect` compiles it for other
-engines. No primary-key constraints: natural-key uniqueness is enforced by the ingestion upsert,
-which keeps bulk loads fast on a column store.
+engines. No primary-key constraints on the domain tables: natural-key uniqueness is enforced by
+the ingestion upsert, which keeps bulk loads fast on a column store. The two small result tables
+of the pattern scan keep theirs (their ids are stable hashes, re-scans upsert by them).
 """
 
 from __future__ import annotations
@@ -82,6 +85,15 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   rule VARCHAR,
   message VARCHAR
 )""",
+    """CREATE TABLE IF NOT EXISTS resolution_history (
+  order_id BIGINT,
+  changed_at TIMESTAMP,
+  changed_by VARCHAR,
+  from_status VARCHAR,
+  to_status VARCHAR,
+  note VARCHAR,
+  preventive_measures VARCHAR
+)""",
     """CREATE TABLE IF NOT EXISTS status_codes (
   status_code VARCHAR,
   status_description VARCHAR,
@@ -116,13 +128,94 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   resolved_by VARCHAR,
   cause_posteriors VARCHAR
 )""",
+    # Patterns and event correlations (dfras.patterns): a shared contract, other concerns
+    # (alerts, API, dashboard) read these two tables.
+    """CREATE TABLE IF NOT EXISTS pattern_detections (
+  pattern_id VARCHAR PRIMARY KEY,
+  pattern_name VARCHAR,
+  pattern_type VARCHAR,
+  pattern_description VARCHAR,
+  pattern_confidence DOUBLE,
+  pattern_frequency INTEGER,
+  pattern_duration_days INTEGER,
+  entity_column VARCHAR,
+  entity_value VARCHAR,
+  outcome VARCHAR,
+  window_start DATE,
+  window_end DATE,
+  affected_entities VARCHAR,
+  pattern_metrics VARCHAR,
+  detection_algorithm VARCHAR,
+  detection_parameters VARCHAR,
+  created_at TIMESTAMP,
+  updated_at TIMESTAMP
+)""",
+    """CREATE TABLE IF NOT EXISTS event_correlations (
+  correlation_id VARCHAR PRIMARY KEY,
+  primary_event_type VARCHAR,
+  primary_event_key VARCHAR,
+  secondary_event_type VARCHAR,
+  secondary_event_key VARCHAR,
+  correlation_type VARCHAR,
+  correlation_strength DOUBLE,
+  confidence_score DOUBLE,
+  time_window_minutes INTEGER,
+  spatial_distance_km DOUBLE,
+  city VARCHAR,
+  window_start DATE,
+  window_end DATE,
+  evidence_trail VARCHAR,
+  created_at TIMESTAMP
+)""",
+)
+
+
+#: The failure-risk model registry (``predict/registry.py``) and its per-order predictions.
+#: ``order_predictions`` is a contract other concerns read (alert rules): keep its columns.
+PREDICTION_DDL: tuple[str, ...] = (
+    """CREATE TABLE IF NOT EXISTS models (
+  model_id BIGINT,
+  model_name VARCHAR,
+  model_version VARCHAR,
+  created_at TIMESTAMP,
+  data_start TIMESTAMP,
+  data_end TIMESTAMP,
+  data_version VARCHAR,
+  splits VARCHAR,
+  features VARCHAR,
+  seed BIGINT,
+  params VARCHAR,
+  importance VARCHAR,
+  has_signal BOOLEAN,
+  summary VARCHAR,
+  artifact VARCHAR,
+  status VARCHAR
+)""",
+    """CREATE TABLE IF NOT EXISTS model_performance (
+  model_id BIGINT,
+  model_name VARCHAR,
+  model_version VARCHAR,
+  evaluation_date TIMESTAMP,
+  metrics VARCHAR,
+  data_split VARCHAR,
+  performance_score DOUBLE,
+  created_at TIMESTAMP
+)""",
+    """CREATE TABLE IF NOT EXISTS order_predictions (
+  order_id BIGINT,
+  model_version VARCHAR,
+  probability DOUBLE,
+  top_factors VARCHAR,
+  predicted_at TIMESTAMP,
+  data_version VARCHAR
+)""",
 )
 
 
 def all_ddl() -> list[str]:
     """Every CREATE statement of a fresh store, in dependency order."""
     ordered = sorted(DOMAINS.values(), key=lambda d: d.load_order)
-    return [domain_ddl(d) for d in ordered] + list(BOOKKEEPING_DDL)
+    return [domain_ddl(d) for d in ordered] + list(BOOKKEEPING_DDL) + list(PREDICTION_DDL)
 
 
 def _q(text: str) -> str:

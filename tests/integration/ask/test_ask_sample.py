@@ -22,7 +22,7 @@ from dfras.ingest.service import ingest_paths
 from dfras.store import open_store
 
 DFRAS = Path(sys.executable).parent / "dfras"
-TOP_KEYS = {"question", "as_of", "understood", "analysis", "narrative"}
+TOP_KEYS = {"question", "as_of", "understood", "analysis", "narrative", "simulation"}
 EXPLAIN_KEYS = {"scope", "outcome", "support", "outcomes", "rate", "significant", "segments"}
 
 Q1 = "Why were deliveries delayed in Chennai yesterday?"
@@ -126,15 +126,23 @@ def test_q5_festival_period_and_how_to_prepare(store: Any) -> None:
     assert data["analysis"]["support"] > 0
     assert_no_cause(data)
     assert "How to prepare" in data["narrative"]
+    # and the next festival in the calendar, simulated against today's operations
+    sim = data["simulation"]
+    assert sim["type"] == "festival" and sim["period"]["start"] > "2025-09-12"
+    assert "What the next festival period may bring: Simulated" in data["narrative"]
 
 
-def test_q6_simulation_is_not_available_yet(store: Any) -> None:
+def test_q6_onboarding_is_simulated(store: Any) -> None:
     data = answer(store, Q6)
     u = data["understood"]
     assert u["intent"] == "simulate"
     assert u["simulation"]["extra_orders"] == 20_000
-    assert data["analysis"] is None
-    assert "not available yet" in data["narrative"]
+    sim = data["analysis"]
+    assert sim["type"] == "new-client" and sim["parameters"]["monthly_orders"] == 20_000
+    # 20,000 extra orders a month on a sample of ~1,100 a month: warehouses run out
+    assert any(c["p_over_capacity"] >= 0.5 for c in sim["over_capacity"])
+    assert sim["mitigations"] and sim["mitigations"][0]["action"] in data["narrative"]
+    assert "Simulated onboarding" in data["narrative"]
 
 
 def test_cli_json(store_file: Path) -> None:

@@ -1,0 +1,1 @@
+"""The audit log: every write and every read of personal data, answerable for."""

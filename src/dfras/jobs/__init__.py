@@ -1,0 +1,1 @@
+"""Batch jobs that run under ``spark-submit`` (see docs/scale-out.md)."""

@@ -1,0 +1,1 @@
+"""The overview: headline KPIs, their daily trend and the top causes of one scope."""

@@ -1,0 +1,1 @@
+"""Failure risk of open orders: features, model, registry, service."""
