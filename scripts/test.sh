@@ -13,4 +13,4 @@ echo "== ruff check"
 echo "== mypy"
 "$BIN/mypy"
 echo "== pytest"
-"$BIN/pytest" tests -q -p no:cacheprovider
+"$BIN/pytest" tests -q -p no:cacheprovider --durations=25
