@@ -20,7 +20,7 @@ from dfras.auth import tokens
 from dfras.auth.errors import AuthenticationFailed, TooManyAttempts
 from dfras.auth.ratelimit import SlidingWindow, default_window
 from dfras.auth.secrets import load_secret
-from dfras.auth.service import AuthService
+from dfras.auth.service import AuthService, TokenPair
 from dfras.service.principal import Principal
 from dfras.store.base import Store
 
@@ -103,3 +103,46 @@ class AuthContext:
                 f"rate limit of {self.limit} requests per {self.period:g} s reached",
                 retry_after=decision.retry_after,
             )
+
+
+def client_address(request: Any) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def audit_event(request: Any, action: str, resource: str, status: int, **detail: Any) -> Any:
+    """An audit event for ``request`` (who is added when it is recorded)."""
+    from dfras.audit import log as audit
+    from dfras.service.observe import REQUEST_ID
+
+    return audit.AuditEvent(
+        action=action,
+        resource=resource,
+        method=request.method,
+        path=request.url.path,
+        status=status,
+        address=client_address(request),
+        request_id=REQUEST_ID.get(),
+        detail=detail or None,
+    )
+
+
+def password_login(
+    auth: AuthContext, tenant: str, email: str, password: str, request: Any
+) -> TokenPair:
+    """Log in with a password (API and dashboard alike): the token pair, and the attempt
+    recorded in the tenant's audit log whether it succeeded or not."""
+    from dfras.audit import log as audit
+
+    if not tokens.valid_tenant_id(tenant):
+        raise AuthenticationFailed("e-mail or password wrong")
+    with auth.service(tenant) as svc:
+        try:
+            pair = svc.login(tenant, email, password, client_address(request))
+        except AuthenticationFailed:
+            who = Principal(tenant_id=tenant, user_id=email.strip().lower(), role="unknown")
+            audit.record(svc.store, who, audit_event(request, "login_failed", "auth/login", 401))
+            raise
+        claims = auth.access.verify(pair.access_token)
+        who = Principal(tenant_id=tenant, user_id=claims.user_id, role=claims.role)
+        audit.record(svc.store, who, audit_event(request, "login", "auth/login", 200))
+    return pair

@@ -66,6 +66,10 @@ def install(app: FastAPI) -> None:
     async def _dfras(request: Request, exc: Exception) -> Response:
         if is_page(request) and isinstance(exc, DfrasError):
             status = status_of(exc)
+            if status == 401 and getattr(request.app.state, "auth", None) is not None:
+                from dfras.web.pages.login import login_redirect
+
+                return login_redirect(request)
             title = {404: "Not found", 401: "Please log in", 403: "Not allowed"}.get(
                 status, "Cannot answer that"
             )

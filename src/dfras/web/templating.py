@@ -35,6 +35,13 @@ NAV: list[tuple[str, str]] = [
     ("/reports", "Reports"),
 ]
 
+#: The permission a navigation entry's page needs (its route's own ``require``).
+NAV_PERMISSION: dict[str, str] = {
+    "/orders": "view_orders",
+    "/simulate": "view_predictions",
+    "/reports": "export",
+}
+
 
 def pct(value: Any, digits: int = 1) -> str:
     if value is None:
@@ -100,7 +107,15 @@ templates.env.globals.update(version=__version__, plotly_url=plotly_url, nav=NAV
 def render(
     request: Request, name: str, context: dict[str, Any], *, status: int = 200
 ) -> HTMLResponse:
-    """Render ``name`` with the page context (current path for the navigation)."""
-    return templates.TemplateResponse(
-        request, name, {"path": request.url.path, **context}, status_code=status
-    )
+    """Render ``name`` with the page context: the current path and the caller's navigation
+    (the pages her role may open) and, when the service authenticates, who is logged in."""
+    principal = getattr(request.state, "principal", None)
+    auth_on = getattr(request.app.state, "auth", None) is not None
+    signed_in = principal is not None and auth_on
+    nav = [
+        (href, label)
+        for href, label in NAV
+        if (principal.can(NAV_PERMISSION.get(href, "view_analytics")) if principal else not auth_on)
+    ]
+    base = {"path": request.url.path, "nav": nav, "user": principal if signed_in else None}
+    return templates.TemplateResponse(request, name, {**base, **context}, status_code=status)

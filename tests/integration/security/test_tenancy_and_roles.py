@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 import httpx
@@ -385,3 +386,113 @@ def test_tenant_b_on_tenant_a_alerts_gets_404(deployment):
             assert b.post(f"/api/v1/alerts/{aid}/resolve", json={"note": "x"}).status_code == 404
         assert b.delete("/api/v1/alert-rules/any-failure").status_code == 404
         assert [x["name"] for x in a.get("/api/v1/alert-rules").json()] == ["any-failure"]
+
+
+#: Every route with an id in its path, and the test below (or above) that attacks it across
+#: tenants. A new route with an id fails ``test_every_id_route_is_attacked`` until added here.
+ATTACKED = {
+    "/api/v1/causes/{order_id}": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/api/v1/causes/{order_id}/resolution": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/api/v1/orders/{order_id}": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/orders/{order_id}": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/orders/{order_id}/resolution": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/api/v1/explanations/{job_id}": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/api/v1/users/{user_id}": "test_tenant_b_on_tenant_a_ids_gets_404",
+    "/api/v1/anomalies/{pattern_id}": "test_tenant_b_on_tenant_a_patterns_and_correlations_gets_404",
+    "/api/v1/correlations/{correlation_id}/graph": (
+        "test_tenant_b_on_tenant_a_patterns_and_correlations_gets_404"
+    ),
+    "/api/v1/alerts/{alert_id}": "test_tenant_b_on_tenant_a_alerts_gets_404",
+    "/api/v1/alerts/{alert_id}/acknowledge": "test_tenant_b_on_tenant_a_alerts_gets_404",
+    "/api/v1/alerts/{alert_id}/resolve": "test_tenant_b_on_tenant_a_alerts_gets_404",
+    "/api/v1/alert-rules/{rule}": "test_tenant_b_on_tenant_a_alerts_gets_404",
+    "/api/v1/models/{version}": "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404",
+    "/api/v1/models/jobs/{job_id}": "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404",
+    "/api/v1/simulations/{scenario_id}": (
+        "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404"
+    ),
+    "/api/v1/simulations/jobs/{job_id}": (
+        "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404"
+    ),
+    "/api/v1/imports/{job_id}": "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404",
+    "/api/v1/reports/schedules/{name}": (
+        "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404"
+    ),
+    "/api/v1/auth/api-keys/{key_id}": "test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404",
+}
+
+
+def test_every_id_route_is_attacked(routes):
+    shared_assets = ("/static", "/assets/")  # the bundled CSS/JS/chart library: no tenant data
+    with_ids = {p for _, p, _, _ in routes if "{" in p and not p.startswith(shared_assets)}
+    assert with_ids == set(ATTACKED), (with_ids - set(ATTACKED), set(ATTACKED) - with_ids)
+    assert set(ATTACKED.values()) <= set(globals())  # every named test exists
+
+
+def _finish(client: httpx.Client, started: httpx.Response, limit: float = 120) -> dict[str, Any]:
+    assert started.status_code == 202, started.text
+    location = started.headers["location"]
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        job: dict[str, Any] = client.get(location).json()
+        if job["status"] in ("succeeded", "failed"):
+            return job
+        time.sleep(0.2)
+    raise AssertionError(f"job {location} did not finish in {limit} s")
+
+
+def test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404(deployment):
+    """Acme trains a model, runs a simulation, uploads a file, schedules a report and issues an
+    API key; globex's admin (every permission) gets 404 for each of their ids and jobs, sees
+    none of them in its own lists, and can delete none of them."""
+    with (
+        deployment.client("acme", "company_admin") as a,
+        deployment.client("globex", "company_admin") as b,
+    ):
+        training = _finish(a, a.post("/api/v1/models", json={"seed": 3}))
+        assert training["status"] == "succeeded", training["error"]
+        version = training["result"]["model_version"]
+        assert a.get(f"/api/v1/models/{version}").status_code == 200
+        assert b.get(f"/api/v1/models/{version}").status_code == 404
+        assert version not in {m["model_version"] for m in b.get("/api/v1/models").json()}
+        assert b.get(f"/api/v1/models/jobs/{training['id']}").status_code == 404
+
+        body = {"type": "capacity", "parameters": {"warehouse": 1, "change": -0.3}, "runs": 100}
+        sim = _finish(a, a.post("/api/v1/simulations", json=body))
+        assert sim["status"] == "succeeded", sim["error"]
+        scenario = sim["result"]["scenario_id"]
+        assert a.get(f"/api/v1/simulations/{scenario}").status_code == 200
+        assert b.get(f"/api/v1/simulations/{scenario}").status_code == 404
+        assert scenario not in {s["scenario_id"] for s in b.get("/api/v1/simulations").json()}
+        assert b.get(f"/api/v1/simulations/jobs/{sim['id']}").status_code == 404
+
+        # an upload that is refused (no domain recognised) still makes an import job
+        b_imports = b.get("/api/v1/imports").json()
+        upload = a.post(
+            "/api/v1/imports", files={"files": ("notes.csv", b"a,b\n1,2\n", "text/csv")}
+        )
+        imported = _finish(a, upload)
+        assert a.get(f"/api/v1/imports/{imported['id']}").status_code == 200
+        assert b.get(f"/api/v1/imports/{imported['id']}").status_code == 404
+        assert b.get("/api/v1/imports").json() == b_imports  # globex's own batches only
+
+        schedule = {"name": "weekly-acme", "frequency": "weekly", "format": "html"}
+        assert a.put("/api/v1/reports/schedules/weekly-acme", json=schedule).status_code in (
+            200,
+            201,
+        )
+        assert b.get("/api/v1/reports/schedules").json() == []
+        assert b.delete("/api/v1/reports/schedules/weekly-acme").status_code == 404
+        names = [s["name"] for s in a.get("/api/v1/reports/schedules").json()]
+        assert names == ["weekly-acme"]
+
+        key = a.post("/api/v1/auth/api-keys", json={"name": "acme-etl"})
+        assert key.status_code == 201, key.text
+        key_id = key.json()["key_id"]
+        assert b.delete(f"/api/v1/auth/api-keys/{key_id}").status_code == 404
+        assert key_id not in {
+            k["key_id"] for k in b.get("/api/v1/auth/api-keys").json()["api_keys"]
+        }
+        with httpx.Client(base_url=deployment.base_url, timeout=60) as machine:
+            still = machine.get("/api/v1/orders", headers={"X-API-Key": key.json()["key"]})
+            assert still.status_code == 200  # globex's attempt did not revoke it

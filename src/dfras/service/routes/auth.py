@@ -17,10 +17,9 @@ from pydantic import BaseModel, Field
 
 from dfras.audit import log as audit
 from dfras.auth import tokens
-from dfras.auth.errors import AuthenticationFailed
 from dfras.auth.roles import Permission
 from dfras.domain.errors import NotFound, UserError
-from dfras.service.authn import AuthContext
+from dfras.service.authn import AuthContext, password_login
 from dfras.service.principal import Principal, require
 from dfras.service.problems import problem_responses
 from dfras.service.runtime import dumps, json_response
@@ -62,10 +61,6 @@ def _auth(request: Request) -> AuthContext:
     return auth
 
 
-def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _pair(pair: Any) -> Response:
     return json_response(
         dumps(
@@ -79,37 +74,10 @@ def _pair(pair: Any) -> Response:
     )
 
 
-def _event(request: Request, action: str, resource: str, status: int, **detail: Any) -> Any:
-    from dfras.service.observe import REQUEST_ID
-
-    return audit.AuditEvent(
-        action=action,
-        resource=resource,
-        method=request.method,
-        path=request.url.path,
-        status=status,
-        address=_address(request),
-        request_id=REQUEST_ID.get(),
-        detail=detail or None,
-    )
-
-
 @router.post("/auth/login", responses=problem_responses(400, 401, 422, 429))
 def login(body: Login, request: Request) -> Response:
     """Password login: an access token (short-lived JWT) and a refresh token (rotating)."""
-    auth = _auth(request)
-    if not tokens.valid_tenant_id(body.tenant):
-        raise AuthenticationFailed("e-mail or password wrong")
-    with auth.service(body.tenant) as svc:
-        try:
-            pair = svc.login(body.tenant, body.email, body.password, _address(request))
-        except AuthenticationFailed:
-            who = Principal(tenant_id=body.tenant, user_id=body.email.lower(), role="unknown")
-            audit.record(svc.store, who, _event(request, "login_failed", "auth/login", 401))
-            raise
-        claims = auth.access.verify(pair.access_token)
-        who = Principal(tenant_id=body.tenant, user_id=claims.user_id, role=claims.role)
-        audit.record(svc.store, who, _event(request, "login", "auth/login", 200))
+    pair = password_login(_auth(request), body.tenant, body.email, body.password, request)
     return _pair(pair)
 
 

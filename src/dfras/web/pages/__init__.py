@@ -8,6 +8,7 @@ from dfras.web.pages import (
     ask,
     compare,
     explore,
+    login,
     orders,
     overview,
     patterns,
@@ -17,6 +18,7 @@ from dfras.web.pages import (
 )
 
 ROUTERS: list[APIRouter] = [
+    login.router,
     overview.router,
     explore.router,
     ask.router,
