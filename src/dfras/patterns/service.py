@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -175,7 +175,8 @@ def scan(
     result.seconds["explain"] = time.perf_counter() - t
     t = time.perf_counter()
     for (outcome, fit), qq in zip(trend_fits, qv["Trend"], strict=True):
-        d = _trend_detection(series, outcome, fit, float(qq), fdr, end)
+        stage = _stage_dating(store, series, fit, end) if qq <= fdr else None
+        d = _trend_detection(series, outcome, fit, float(qq), fdr, end, stage)
         if d:
             result.detections.append(d)
     for (outcome, info, prof), qq in zip(seasonal, qv["Seasonal"], strict=True):
@@ -628,13 +629,65 @@ def _anomaly_detection(
     )
 
 
+def _stage_dating(
+    store: Store, series: sr.SeriesSet, fit: tr.TrendFit, end: date
+) -> tuple[str, tr.StageChange] | None:
+    """The entity's stage time whose change dates the trend: the most significant one that
+    changes in the trend's direction (slower with a worsening rate), if any is significant."""
+    col, val = series.columns[fit.row], series.values[fit.row]
+    best: tuple[str, tr.StageChange] | None = None
+    for measure in q.STAGE_TIMES.get(col, ()):
+        rows = store.fetchall(q.stage_days_sql(col, measure), [val, end])
+        n, mean = np.zeros(series.days), np.zeros(series.days)
+        for day, count, mean_log in rows:
+            i = (_as_date(day) - series.first).days
+            if 0 <= i < series.days and mean_log is not None:
+                n[i], mean[i] = float(count), float(mean_log)
+        change = tr.stage_change(n, mean)
+        if change is None or change.p_value > tr.STAGE_ALPHA:
+            continue
+        if (change.after > change.before) != (fit.slope > 0):
+            continue
+        if best is None or change.p_value < best[1].p_value:
+            best = (measure, change)
+    return best
+
+
+def _stage_note(stage: tuple[str, tr.StageChange] | None) -> str:
+    if stage is None:
+        return ""
+    measure, change = stage
+    moved = "rose" if change.after > change.before else "fell"
+    return (
+        f" Dated by its {measure.replace('_', ' ')}, which {moved} from {change.before:.1f} "
+        f"to {change.after:.1f} (geometric means)."
+    )
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
 def _trend_detection(
-    series: sr.SeriesSet, outcome: str, fit: tr.TrendFit, qq: float, fdr: float, end: date
+    series: sr.SeriesSet,
+    outcome: str,
+    fit: tr.TrendFit,
+    qq: float,
+    fdr: float,
+    end: date,
+    stage: tuple[str, tr.StageChange] | None = None,
 ) -> Detection | None:
     if qq > fdr:
         return None
     n, k = series.pair(outcome)
     start_i, stop_i = tr.transition_start(n[fit.row], k[fit.row])
+    rate_start = series.day(start_i)
+    if stage is not None:  # every order's stage time dates the change more finely
+        start_i, stop_i = stage[1].start, stage[1].end
     start = series.day(start_i)
     nb, kb = n[fit.row, :start_i].sum(), k[fit.row, :start_i].sum()
     na, ka = n[fit.row, start_i:].sum(), k[fit.row, start_i:].sum()
@@ -655,6 +708,7 @@ def _trend_detection(
         description=(
             f"{_cap(who)}: sustained {word} of the {outcome} rate from {start} "
             f"({before:.1%} before, {after:.1%} after the change; {fit.model} change point)."
+            + _stage_note(stage)
         ),
         entity_column=col,
         entity_value=val,
@@ -677,12 +731,21 @@ def _trend_detection(
             "likelihood_ratio": round(fit.lr, 3),
             "p_value": fit.p_value,
             "q_value": qq,
+            "start_by_rate": rate_start.isoformat(),
+            "dated_by": stage[0] if stage is not None else outcome + " rate",
+            "stage_before": round(stage[1].before, 3) if stage is not None else None,
+            "stage_after": round(stage[1].after, 3) if stage is not None else None,
+            "stage_p_value": stage[1].p_value if stage is not None else None,
+            "start_profile_interval": [series.day(i).isoformat() for i in stage[1].start_ci]
+            if stage is not None
+            else None,
             "orders_before": int(nb),
             "orders_after": int(na),
             "outcomes_before": int(kb),
             "outcomes_after": int(ka),
         },
-        algorithm="binomial change point (step or ramp), weekly scan, daily start",
+        algorithm="binomial change point (step or ramp), weekly scan, daily start; dated by "
+        "the entity's stage time when it changes significantly (weighted least squares)",
         parameters={"min_weeks": tr.MIN_WEEKS, "min_change": tr.MIN_CHANGE, "fdr": FDR},
         affected={"entity": entity_dict(col, val)},
     )

@@ -196,3 +196,89 @@ def _ramp_ll_many(n: np.ndarray, k: np.ndarray, x: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         ll = np.where(k[None, :] > 0, k[None, :] * np.log(np.maximum(mu, 1e-300)), 0.0) - mu
     return np.asarray(ll.sum(axis=1))
+
+
+#: A stage-time change must be this significant (Bonferroni over the (τ1, τ2) pairs tried) to
+#: date a trend; otherwise the trend keeps the start its outcome rate gives.
+STAGE_ALPHA = 0.001
+
+
+@dataclass
+class StageChange:
+    """Where an entity's stage time (log scale) starts to change, from its daily means."""
+
+    start: int  # day index where the change begins
+    end: int  # day index where it levels off (the series' length when it does not)
+    before: float  # geometric mean of the stage time before the start
+    after: float  # fitted geometric mean at the end of the data
+    p_value: float  # F test against a constant level, Bonferroni over the pairs tried
+    pairs: int
+    #: starts whose fit is within the 95% χ²(1) cut of the best (day indices): the data's
+    #: precision, not a coverage guarantee (a slow ramp's first days hide in the noise)
+    start_ci: tuple[int, int]
+
+
+def _wls_transition(
+    y: np.ndarray, w: np.ndarray, x: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted least squares of y = a + b·x for many designs (rows of ``x``): (rss, a, b)."""
+    sw = w.sum()
+    mx = (x * w).sum(axis=1) / sw
+    my = (y * w).sum() / sw
+    sxx = (w * (x - mx[:, None]) ** 2).sum(axis=1)
+    sxy = (w * (x - mx[:, None]) * (y - my)).sum(axis=1)
+    b = np.where(sxx > 1e-12, sxy / np.where(sxx > 1e-12, sxx, 1.0), 0.0)
+    a = my - b * mx
+    rss = (w * (y - a[:, None] - b[:, None] * x) ** 2).sum(axis=1)
+    return rss, a, b
+
+
+def stage_change(n: np.ndarray, mean_log: np.ndarray, reach: int = 14) -> StageChange | None:
+    """The transition (flat, then a linear change, then flat) that best fits a daily series
+    of mean log stage times with ``n`` orders a day, if it beats a constant level.
+
+    Every order carries its stage time while only a few carry the outcome, so a slowdown is
+    dated by it far more finely than by the outcome rate it causes. Days are weighted by their
+    orders; the residual variance is estimated from the fit, so day-to-day variation beyond
+    the orders' own widens the test rather than fooling it."""
+    keep = n > 0
+    days = len(n)
+    if keep.sum() < 2 * MIN_WEEKS * 7:
+        return None
+    t = np.arange(days, dtype=float)[keep]
+    y, w = mean_log[keep], n[keep].astype(float)
+    grid = list(range(MIN_WEEKS * 7, days - MIN_WEEKS * 7 + 1, 7))
+    if not grid:
+        return None
+    pairs = [(a, b) for i, a in enumerate(grid) for b in [*grid[i + 1 :], days]]
+    rss, _, _ = _wls_transition(y, w, np.array([np.clip(t - a, 0.0, b - a) for a, b in pairs]))
+    best = int(np.argmin(rss))
+    t1, t2 = pairs[best]
+    near = list(range(max(7, t1 - reach), min(t2 - 1, t1 + reach) + 1))
+    rss_near, a_near, b_near = _wls_transition(
+        y, w, np.array([np.clip(t - tau, 0.0, t2 - tau) for tau in near])
+    )
+    j = int(np.argmin(rss_near))
+    start, rss1 = near[j], float(rss_near[j])
+    my = (y * w).sum() / w.sum()
+    rss0 = float((w * (y - my) ** 2).sum())
+    dof = len(y) - 3  # level, slope, and the start chosen by the scan
+    if rss1 <= 0 or dof <= 0:
+        return None
+    f_stat = (rss0 - rss1) / (rss1 / dof)
+    from scipy.stats import f as f_dist
+
+    p = min(1.0, float(f_dist.sf(f_stat, 1, dof)) * len(pairs))
+    a, b = float(a_near[j]), float(b_near[j])
+    inside = [
+        tau for tau, r in zip(near, rss_near, strict=True) if (r - rss1) / (rss1 / dof) <= 3.84
+    ]
+    return StageChange(
+        start=start,
+        end=t2,
+        before=float(np.exp(a)),
+        after=float(np.exp(a + b * (t2 - start))),
+        p_value=p,
+        pairs=len(pairs),
+        start_ci=(min(inside), max(inside)),
+    )

@@ -220,3 +220,24 @@ def reason_contrast_sql(where: str) -> str:
   count(*) FILTER (WHERE order_day BETWEEN ? AND ?) AS inside,
   count(*) FILTER (WHERE NOT (order_day BETWEEN ? AND ?)) AS outside
 FROM {FACT_TABLE} WHERE is_failed AND order_day <= ? AND ({where}) GROUP BY 1"""
+
+
+#: Stage times that date an entity's trend more finely than its outcome rate (every order
+#: carries its stage time; few carry the outcome), by the series' entity column.
+STAGE_TIMES: dict[str, tuple[str, ...]] = {
+    "warehouse_id": ("picking_minutes", "dispatch_wait_minutes"),
+    "partner_company": ("transit_hours",),
+    "driver_id": ("transit_hours",),
+    "route_code": ("transit_hours",),
+}
+
+
+def stage_days_sql(column: str, measure: str) -> str:
+    """Per day up to an end: one entity's orders with a positive ``measure`` and their mean
+    log ``measure`` (parameters: the entity value as text, the end day)."""
+    if column not in STAGE_TIMES or measure not in STAGE_TIMES[column]:
+        raise ValueError(f"no stage time {measure!r} for {column!r}")
+    return f"""SELECT order_day AS day, count(*) AS n, avg(ln({measure})) AS mean_log
+FROM {FACT_TABLE}
+WHERE CAST({column} AS VARCHAR) = ? AND order_day <= ? AND {measure} > 0
+GROUP BY order_day ORDER BY order_day"""

@@ -91,6 +91,11 @@ def test_slowing_warehouse_is_a_trend_starting_within_a_week(planted: Any) -> No
     t = trends[0]
     assert t.outcome == "late" and t.metrics["direction"] == "worsening"
     assert t.window_start is not None and abs((t.window_start - start).days) <= 7
+    # dated by the picking minutes the slowdown acts on, with the fit's range of starts
+    assert t.metrics["dated_by"] == "picking_minutes"
+    low, high = (date.fromisoformat(d) for d in t.metrics["start_profile_interval"])
+    assert low <= t.window_start <= high and (high - low).days <= 28
+    assert t.metrics["stage_after"] > 2 * t.metrics["stage_before"]
 
 
 def test_monday_stockouts_are_recurring(planted: Any) -> None:
