@@ -78,6 +78,7 @@ def refresh(store: Store) -> float:
             for batch in iter_batches(verdicts, _INSERT_BATCH):
                 store.execute(q.patterns_insert_sql(), [json.dumps(batch)])
         store.execute(q.build_rca_sql(spec), [datetime.now().replace(microsecond=0)])
+        store.index_for_lookup(q.RCA_TABLE, "order_id")
         store.execute(f"DROP TABLE IF EXISTS {q.FEATURES_TABLE}")
         store.execute(f"DROP TABLE IF EXISTS {q.PATTERNS_TABLE}")
         write_meta(store, "causes_version", version)

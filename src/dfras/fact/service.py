@@ -26,6 +26,7 @@ def refresh(store: Store) -> float:
     with store.transaction():
         version = read_meta(store, "data_version") or "0"
         store.replace_table(FACT_TABLE, fact_select_sql())
+        store.index_for_lookup(FACT_TABLE, "order_id")
         write_meta(store, "fact_version", version)
     return time.perf_counter() - started
 

@@ -48,6 +48,11 @@ class Store(Protocol):
 
     def replace_table(self, name: str, select_sql: str) -> None: ...
 
+    def index_for_lookup(self, table: str, column: str) -> None:
+        """Make single-row lookups of ``table`` by ``column`` fast (an order's detail), where
+        the engine does not already (a primary key, or none to have: Spark)."""
+        ...
+
     def file_reader(
         self,
         path: Path,

@@ -9,6 +9,7 @@ is next opened: the store is as it was before the batch.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator, Sequence
@@ -51,6 +52,8 @@ _RULE_PRIORITY = (
 )
 #: Read size of the scan for over-long lines; at most MAX_RECORD_BYTES (see _long_lines).
 _SCAN_CHUNK = 1 << 20
+#: Statements after which a remembered table may be gone.
+_DROPS = re.compile(r"\b(DROP|ALTER|RENAME|DETACH)\b", re.IGNORECASE)
 
 
 class DuckDBStore:
@@ -73,6 +76,7 @@ class DuckDBStore:
         is signalled by a marker file a running ``dfras serve`` watches for (it then lets go of
         the store until the marker is gone; see :func:`waiting_marker`)."""
         self.location = str(path)
+        self._tables: set[str] = set()
         config: dict[str, Any] = {}
         limit = memory_limit or os.environ.get("DFRAS_MEMORY_LIMIT", "1GB")
         config["memory_limit"] = limit
@@ -101,14 +105,18 @@ class DuckDBStore:
     def cursor(self) -> DuckDBStore:
         """Another connection to the same open database, for one thread of the same process
         (a DuckDB connection must not be shared between threads)."""
-        return DuckDBStore.over_connection(self.con.cursor(), self.location)
+        return DuckDBStore.over_connection(self.con.cursor(), self.location, self._tables)
 
     @classmethod
-    def over_connection(cls, con: Any, location: str) -> DuckDBStore:
+    def over_connection(
+        cls, con: Any, location: str, tables: set[str] | None = None
+    ) -> DuckDBStore:
         """A store over an existing connection (a cursor of a shared in-memory database: its
-        own transactions and temporary tables, the same tables)."""
+        own transactions and temporary tables, the same tables); ``tables`` shares the set of
+        tables known to exist with the connection it was opened from."""
         store = cls.__new__(cls)
         store.location = location
+        store._tables = tables if tables is not None else set()
         store.con = con
         store._in_tx = False
         store._shortened = None
@@ -138,6 +146,8 @@ class DuckDBStore:
     # -- running SQL ----------------------------------------------------------------------
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
+        if _DROPS.search(sql):
+            self._tables.clear()
         self.con.execute(sql, params or [])
 
     def fetchall(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
@@ -167,6 +177,7 @@ class DuckDBStore:
             yield
         except BaseException:
             self._in_tx = False
+            self._tables.clear()  # a table created in the transaction is gone again
             self.con.execute("ROLLBACK")
             raise
         self._in_tx = False
@@ -176,11 +187,27 @@ class DuckDBStore:
         """(Re)create table ``name`` as the result of ``select_sql``."""
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
 
+    def index_for_lookup(self, table: str, column: str) -> None:
+        """An ART index: an order's row by id in about 1 ms instead of 3 at 1M orders (a scan
+        must decode a vector of every column). Dropped with the table when it is rebuilt."""
+        self.con.execute(
+            f"CREATE INDEX IF NOT EXISTS {table}_{column}_lookup ON {table} ({column})"
+        )
+
     def table_exists(self, name: str) -> bool:
+        """Whether the table (or view) exists. A table seen once is remembered by this store and
+        its cursors (a catalog lookup costs about a millisecond, and every order detail asks
+        three times) until a statement through them drops, alters or renames anything, or a
+        transaction rolls back; another process cannot drop a table while this one has the
+        file open."""
+        if name in self._tables:
+            return True
         rows = self.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            "SELECT table_type FROM information_schema.tables WHERE table_name = ?", [name]
         ).fetchall()
-        return bool(rows[0][0])
+        if any(r[0] != "LOCAL TEMPORARY" for r in rows):  # a temporary one is this cursor's
+            self._tables.add(name)
+        return bool(rows)
 
     def size_bytes(self) -> int | None:
         if self.location == ":memory:":
@@ -211,8 +238,8 @@ class DuckDBStore:
         if file_format == "parquet":
             cols = ", ".join(f'TRY_CAST("{_dq(c)}" AS {t}) AS "{_dq(c)}"' for c, t in columns)
             return f"(SELECT {cols} FROM read_parquet({lit}))"
-        self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
-        self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        self.execute("DROP TABLE IF EXISTS dfras_rejects")
+        self.execute("DROP TABLE IF EXISTS dfras_scans")
         self._drop_shortened()
         long_lines = _long_lines(path, MAX_RECORD_BYTES)
         if long_lines:
@@ -233,8 +260,8 @@ class DuckDBStore:
     def take_rejects(self) -> list[RejectedRecord]:
         """Records the last CSV read set aside, with record numbers (header excluded)."""
         rejects = self._collect_rejects()
-        self.con.execute("DROP TABLE IF EXISTS dfras_rejects")
-        self.con.execute("DROP TABLE IF EXISTS dfras_scans")
+        self.execute("DROP TABLE IF EXISTS dfras_rejects")
+        self.execute("DROP TABLE IF EXISTS dfras_scans")
         self._drop_shortened()
         return rejects
 

@@ -22,6 +22,9 @@ def write_meta(store: Store, key: str, value: str) -> None:
 
 def is_built_from_current_data(store: Store, table: str, version_key: str) -> bool:
     """Whether ``table`` exists and was built from the latest committed data."""
-    return store.table_exists(table) and read_meta(store, version_key) == read_meta(
-        store, "data_version"
+    rows = dict(
+        store.fetchall(
+            "SELECT key, value FROM store_meta WHERE key IN (?, 'data_version')", [version_key]
+        )
     )
+    return rows.get(version_key) == rows.get("data_version") and store.table_exists(table)
