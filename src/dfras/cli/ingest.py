@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from dfras.cli.app import FormatOption, app, store_location
+from dfras.cli.app import FormatOption, app, state, store_location
 from dfras.cli.output import Format, console, emit, err_console
 
 
@@ -46,7 +46,7 @@ def ingest(
 
     checked = load_mapping(mapping) if mapping else None
     # the embedded engine reads and validates files whatever --engine says
-    store = open_embedded(store_location())
+    store = open_embedded(store_location(), tenant=state.tenant)
     exported = None
     try:
         with Progress(

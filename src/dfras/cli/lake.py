@@ -36,7 +36,7 @@ def export(
     from dfras.store.open import open_store
 
     lake = _lake_dir(directory)
-    store = open_store(store_location())
+    store = open_store(store_location(), tenant=state.tenant)
     try:
         with console.status("exporting") as status:
             report = export_lake(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 
 from typer.testing import CliRunner
@@ -63,3 +64,45 @@ def test_db_tenants_and_a_tenant_command(empty_db):
 
     down = run("db", "downgrade", "--revision", "base", "--database", owner, "--format", "json")
     assert down.returncode == 0 and json.loads(down.stdout)["current"] is None
+
+
+def test_ingest_and_scheduled_reports_per_tenant_by_the_tenant_option(empty_db, tmp_path):
+    """`--tenant` (not only DFRAS_TENANT) names the tenant of every command, ingest included;
+    scheduled reports run per tenant from cron as the service role and see only its data."""
+    from dfras.generate import generate
+
+    owner, service = empty_db.owner_url, empty_db.service_url
+    assert run("db", "upgrade", "--database", owner).returncode == 0
+    for tenant in ("acme", "beta"):
+        assert run("tenants", "add", tenant, "--database", owner).returncode == 0
+    data = tmp_path / "data"
+    generate(data, orders=800, seed=9)
+    ingested = run("--db", service, "--tenant", "acme", "ingest", str(data), "--format", "json")
+    assert ingested.returncode == 0, ingested.stderr
+    acme = json.loads(run("--db", service, "--tenant", "acme", "info", "--format", "json").stdout)
+    beta = json.loads(run("--db", service, "--tenant", "beta", "info", "--format", "json").stdout)
+    assert acme["tables"]["orders"] == 800 and beta["tables"]["orders"] == 0
+
+    for tenant in ("acme", "beta"):
+        added = run(
+            "--db", service, "--tenant", tenant, "schedule", "add", f"{tenant} daily",
+            "--frequency", "daily", "--hour", "0", "--report-format", "html",
+        )  # fmt: skip
+        assert added.returncode == 0, added.stderr
+    sent = {}
+    for tenant in ("acme", "beta"):
+        out = tmp_path / tenant
+        ran = run(
+            "--db", service, "--tenant", tenant, "schedule", "run", "--out", str(out),
+            "--format", "json",
+        )  # fmt: skip
+        assert ran.returncode == 0, ran.stderr
+        sent[tenant] = json.loads(ran.stdout)
+    assert [s["schedule"] for s in sent["acme"]] == ["acme daily"]
+    assert [s["schedule"] for s in sent["beta"]] == ["beta daily"]  # never acme's schedule
+    in_scope = {}
+    for tenant in ("acme", "beta"):
+        text = next((tmp_path / tenant).glob("*.html")).read_text()
+        found = re.search(r"([\d,]+) orders in scope", text)
+        in_scope[tenant] = int(found.group(1).replace(",", "")) if found else 0
+    assert in_scope["acme"] > 0 and in_scope["beta"] == 0  # beta's report saw none of acme's
