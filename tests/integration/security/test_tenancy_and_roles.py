@@ -17,13 +17,16 @@ from fastapi.routing import APIRoute
 from dfras.auth.roles import MATRIX, Role
 from dfras.store.registry import TENANT_TABLES_SQL
 
-#: Routes anyone may call: health, how to get a token, static assets, the API's own docs.
+#: Routes anyone may call: health, how to get a token or a session, static assets, the docs.
 PUBLIC = {
     "/api/v1/health",
     "/api/v1/ready",
     "/api/v1/auth/login",
     "/api/v1/auth/refresh",
     "/api/v1/auth/logout",
+    "/login",  # the dashboard's login form, renewal and logout (the same token pair)
+    "/session/renew",
+    "/session/end",
     "/metrics",
     "/openapi.json",
     "/docs",
