@@ -42,6 +42,8 @@ def safe_next(value: str | None) -> str:
     """Where to go after logging in: a path on this site only (never another host)."""
     if not value or not value.startswith("/") or value.startswith("//") or "\\" in value:
         return "/"
+    if any(ord(c) < 0x21 or ord(c) == 0x7F for c in value):  # "/\t/evil" becomes "//evil"
+        return "/"
     if value.startswith(("/login", SESSION_PATH)):
         return "/"
     return value
