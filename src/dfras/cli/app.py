@@ -171,6 +171,20 @@ def main() -> None:
             sys.exit(1 if code == 2 else code)
         if os.environ.get("DFRAS_DEBUG"):
             raise
+        if type(exc).__name__ == "OutOfMemoryException":  # DuckDB's: a limit, not a bug
+            limit = os.environ.get("DFRAS_MEMORY_LIMIT", "1GB")
+            err_console.print(
+                f"[bold red]error:[/] the query engine needed more memory than its limit "
+                f"({limit}); the step that ran out was rolled back",
+                highlight=False,
+            )
+            err_console.print(
+                "[yellow]what to do:[/] raise DFRAS_MEMORY_LIMIT (for example 4GB) and run the "
+                "command again; an import keeps the files it had committed, so running it again "
+                "changes only what is missing",
+                highlight=False,
+            )
+            sys.exit(1)
         err_console.print(f"[bold red]internal error:[/] {type(exc).__name__}: {exc}")
         err_console.print("set DFRAS_DEBUG=1 to see the traceback, and report it")
         sys.exit(3)

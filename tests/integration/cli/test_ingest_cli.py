@@ -192,3 +192,25 @@ def test_format_json_prints_the_batches(master: Path, tmp_path: Path) -> None:
     assert refused["status"] == "rejected" and refused["batch_id"] is None
     assert "status" in refused["error"]
     assert all(b["status"] == "committed" for n, b in batches.items() if n in MASTER)
+
+
+def test_running_out_of_the_memory_limit_says_which_limit_and_keeps_the_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import that exceeds DFRAS_MEMORY_LIMIT is a clear error naming the limit (not an
+    'internal error'); the files committed before stay, and a re-run with room finishes."""
+    from dfras.generate import generate
+
+    generate(tmp_path / "data", orders=3000, seed=1)
+    db = tmp_path / "s.duckdb"
+    monkeypatch.setenv("DFRAS_MEMORY_LIMIT", "4MB")
+    tight = dfras("ingest", tmp_path / "data", db=db)
+    assert tight.returncode == 1, tight.stderr
+    assert "internal error" not in tight.stderr
+    assert "memory than its limit (4MB)" in tight.stderr
+    assert "DFRAS_MEMORY_LIMIT" in flat(tight.stderr)
+    monkeypatch.delenv("DFRAS_MEMORY_LIMIT")
+    again = dfras("ingest", tmp_path / "data", "--format", "json", db=db)
+    assert again.returncode == 0, again.stderr
+    info = dfras("info", "--format", "json", db=db)
+    assert json.loads(info.stdout)["tables"]["orders"] == 3000
