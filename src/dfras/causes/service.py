@@ -151,8 +151,7 @@ def order_detail(store: Store, order_id: int) -> OrderDetail:
             hint="check the id, or import the orders first with `dfras ingest PATH`",
         )
     order = found[0]
-    picks = store.fetch_dicts(q.WAREHOUSE_LOGS_SQL, [order_id])
-    attempts = store.fetch_dicts(q.FLEET_LOGS_SQL, [order_id])
+    picks, attempts = q.split_order_logs(store.fetch_dicts(q.ORDER_LOGS_SQL, [order_id, order_id]))
     rows = store.fetch_dicts(q.CAUSE_SQL, [order_id])
     cause = OrderCause.from_row(rows[0]) if rows else None
     return OrderDetail(

@@ -102,8 +102,9 @@ def order_detail(store: Store, order_id: int) -> dict[str, Any]:
         )
     causes_service.ensure_current(store)
     order = rows[0]
-    picks = store.fetch_dicts(cq.WAREHOUSE_LOGS_SQL, [order_id])
-    attempts = store.fetch_dicts(cq.FLEET_LOGS_SQL, [order_id])
+    picks, attempts = cq.split_order_logs(
+        store.fetch_dicts(cq.ORDER_LOGS_SQL, [order_id, order_id])
+    )
     found = store.fetch_dicts(cq.CAUSE_SQL, [order_id])
     order_cause = OrderCause.from_row(found[0]) if found else None
     cause = order_cause.to_dict() if order_cause else None

@@ -16,6 +16,7 @@ Thresholds and vocabularies come as a :class:`CauseSqlSpec` (built by the causes
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from dfras.query.dialect import literal as _lit
 from dfras.query.fact import FACT_TABLE
@@ -389,10 +390,35 @@ WHERE {cond} ORDER BY r.order_id{tail}"""
 ORDER_SQL = f"""SELECT order_id, status, order_date, promised_delivery_date,
   actual_delivery_date, failure_reason, delay_hours FROM {FACT_TABLE} WHERE order_id = ?"""
 
-WAREHOUSE_LOGS_SQL = """SELECT log_id, warehouse_id, picking_start, picking_end, dispatch_time, notes
-FROM warehouse_logs WHERE order_id = ? ORDER BY picking_start NULLS LAST, log_id"""
+#: Both log tables of one order in one round trip (parameters: the order id, twice): the
+#: warehouse rows first, then the fleet rows, each in its table's order above.
+ORDER_LOGS_SQL = """SELECT 0 AS part, log_id AS id, warehouse_id, picking_start, picking_end,
+  dispatch_time, notes, CAST(NULL AS BIGINT) AS driver_id, CAST(NULL AS VARCHAR) AS route_code,
+  CAST(NULL AS VARCHAR) AS gps_delay_notes, CAST(NULL AS TIMESTAMP) AS departure_time,
+  CAST(NULL AS TIMESTAMP) AS arrival_time, picking_start AS sort_at
+FROM warehouse_logs WHERE order_id = ?
+UNION ALL
+SELECT 1, fleet_log_id, NULL, NULL, NULL, NULL, NULL, driver_id, route_code, gps_delay_notes,
+  departure_time, arrival_time, departure_time
+FROM fleet_logs WHERE order_id = ?
+ORDER BY part, sort_at NULLS LAST, id"""
 
-FLEET_LOGS_SQL = """SELECT fleet_log_id, driver_id, route_code, gps_delay_notes, departure_time,
-  arrival_time FROM fleet_logs WHERE order_id = ? ORDER BY departure_time NULLS LAST, fleet_log_id"""
+_PICK_KEYS = ("warehouse_id", "picking_start", "picking_end", "dispatch_time", "notes")
+_ATTEMPT_KEYS = ("driver_id", "route_code", "gps_delay_notes", "departure_time", "arrival_time")
+
+
+def split_order_logs(
+    rows: list[dict[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(warehouse log rows, fleet log rows) of :data:`ORDER_LOGS_SQL`'s result, each with its
+    own table's column names."""
+    picks = [{"log_id": r["id"], **{k: r[k] for k in _PICK_KEYS}} for r in rows if r["part"] == 0]
+    attempts = [
+        {"fleet_log_id": r["id"], **{k: r[k] for k in _ATTEMPT_KEYS}}
+        for r in rows
+        if r["part"] == 1
+    ]
+    return picks, attempts
+
 
 CAUSE_SQL = f"SELECT * FROM {RCA_TABLE} WHERE order_id = ?"
