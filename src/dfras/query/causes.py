@@ -1,11 +1,14 @@
 """Per-order root cause in the engine: evidence features, pattern counts, the result table.
 
 Written once in the canonical (DuckDB) dialect; no order is iterated in Python:
+0. ``norms_sql``: the usual stage times (warehouse, route, city medians), small temporary
+   tables built first, each by its own statement.
 1. ``features_sql``: a temporary table, one row per failed, returned or late order, with the
    records behind it (log ids, every fleet attempt, conditions, feedback, earlier address
    failures of the same phone or pincode), each delay stage against its own norm (the
    warehouse's median picking and dispatch time, the route's median transit, else the
-   city's), and the discrete evidence levels the model reads, joined into a ``pattern`` key.
+   city's), and the discrete evidence levels the model reads, joined into a ``pattern`` key;
+   built in chunks of orders (``order_id % k``) so its memory is bounded at any size.
 2. ``pattern_counts_sql``: orders per pattern, all Python sees; it writes back verdicts.
 3. ``build_rca_sql``: one ``CREATE OR REPLACE TABLE ... AS SELECT`` joining the verdicts back,
    keeping every analysed order's resolution state.
@@ -118,8 +121,56 @@ def _latest(table: str, key: str, order: str) -> str:
       FROM {table} WHERE order_id IN (SELECT order_id FROM o)) t GROUP BY order_id"""
 
 
-def features_sql(spec: CauseSqlSpec) -> str:
-    """(Re)create the temporary per-order evidence table of every outcome order."""
+WH_NORM = "cause_wh_norm"
+ROUTE_NORM = "cause_route_norm"
+CITY_NORM = "cause_city_norm"
+
+
+#: Closed orders' stage times in hours (the population the usual times are taken from).
+_CLOSED_STAGES = f"""WITH departures AS (
+  SELECT order_id, min(departure_time) AS first_departure FROM fleet_logs GROUP BY order_id
+),
+closed AS (
+  SELECT f.warehouse_id, f.city, f.picking_minutes, f.dispatch_wait_minutes, f.transit_hours,
+    (epoch(f.picking_end) - epoch(f.order_date)) / 3600.0 AS picking_h,
+    (epoch(d.first_departure) - epoch(f.picking_end)) / 3600.0 AS dispatch_h
+  FROM {FACT_TABLE} f LEFT JOIN departures d USING (order_id)
+  WHERE f.is_closed
+)"""
+
+
+def norms_sql() -> list[str]:
+    """The usual stage times the evidence is measured against (per warehouse, route, city):
+    small temporary tables, each built by a statement of its own so that no global aggregate
+    shares memory with the per-order evidence query."""
+    return [
+        f"""CREATE OR REPLACE TEMP TABLE {WH_NORM} AS {_CLOSED_STAGES}
+SELECT warehouse_id, median(picking_minutes) AS picking_median_min,
+  median(dispatch_wait_minutes) AS dispatch_median_min,
+  median(picking_h) AS picking_norm_h, median(dispatch_h) AS dispatch_norm_h
+FROM closed WHERE warehouse_id IS NOT NULL GROUP BY warehouse_id""",
+        f"""CREATE OR REPLACE TEMP TABLE {ROUTE_NORM} AS
+SELECT route_code, median((epoch(arrival_time) - epoch(departure_time)) / 3600.0) AS norm_h,
+  count(*) AS n
+FROM fleet_logs WHERE arrival_time >= departure_time GROUP BY route_code""",
+        f"""CREATE OR REPLACE TEMP TABLE {CITY_NORM} AS {_CLOSED_STAGES}
+SELECT city, median(transit_hours) AS norm_h FROM closed WHERE transit_hours >= 0
+GROUP BY city""",
+    ]
+
+
+#: How many orders have an outcome to explain (how many chunks the evidence takes).
+OUTCOME_ORDERS_SQL = f"SELECT count(*) FROM {FACT_TABLE} WHERE is_failed OR is_returned OR is_late"
+
+#: The temporary tables a refresh leaves behind (dropped at its end).
+SCRATCH_TABLES = (WH_NORM, ROUTE_NORM, CITY_NORM)
+
+
+def features_sql(spec: CauseSqlSpec, chunk: tuple[int, int] = (0, 1)) -> str:
+    """The temporary per-order evidence table of the outcome orders in ``chunk`` = (i, k):
+    those with ``order_id % k = i``; the first chunk (re)creates the table, the others append.
+    Evidence is per order (the usual times come from :func:`norms_sql`'s tables), so chunks
+    are independent and memory is bounded by one chunk's orders and their log rows."""
     keys = ", ".join(f"({_lit(k)}, {_lit(v)})" for k, v in spec.reason_keys.items())
     note_last = _note_class("gps_delay_notes")
     args = {"slow": spec.slow_factor, "transit": spec.transit_factor, "note_last": note_last}
@@ -142,36 +193,19 @@ def features_sql(spec: CauseSqlSpec) -> str:
     pattern_arms = " ".join(
         f"WHEN {_lit(o)} THEN concat_ws('|', {', '.join(k)})" for o, k in keyed.items()
     )
-    return f"""CREATE OR REPLACE TEMP TABLE {FEATURES_TABLE} AS
+    i, k = chunk
+    head = (
+        f"CREATE OR REPLACE TEMP TABLE {FEATURES_TABLE} AS"
+        if i == 0
+        else f"INSERT INTO {FEATURES_TABLE}"
+    )
+    in_chunk = f" AND f.order_id % {int(k)} = {int(i)}" if k > 1 else ""
+    return f"""{head}
 WITH o AS (
   SELECT {_O_COLUMNS},
     CASE WHEN f.is_failed THEN 'failure' WHEN f.is_returned THEN 'return' ELSE 'late' END
       AS outcome
-  FROM {FACT_TABLE} f WHERE f.is_failed OR f.is_returned OR f.is_late
-),
-departures AS (
-  SELECT order_id, min(departure_time) AS first_departure FROM fleet_logs GROUP BY order_id
-),
-closed AS (
-  SELECT f.warehouse_id, f.city, f.picking_minutes, f.dispatch_wait_minutes, f.transit_hours,
-    (epoch(f.picking_end) - epoch(f.order_date)) / 3600.0 AS picking_h,
-    (epoch(d.first_departure) - epoch(f.picking_end)) / 3600.0 AS dispatch_h
-  FROM {FACT_TABLE} f LEFT JOIN departures d USING (order_id)
-  WHERE f.is_closed
-),
-wh_norm AS (
-  SELECT warehouse_id, median(picking_minutes) AS picking_median_min,
-    median(dispatch_wait_minutes) AS dispatch_median_min,
-    median(picking_h) AS picking_norm_h, median(dispatch_h) AS dispatch_norm_h
-  FROM closed WHERE warehouse_id IS NOT NULL GROUP BY warehouse_id
-),
-route_norm AS (
-  SELECT route_code, median((epoch(arrival_time) - epoch(departure_time)) / 3600.0) AS norm_h,
-    count(*) AS n
-  FROM fleet_logs WHERE arrival_time >= departure_time GROUP BY route_code
-),
-city_norm AS (
-  SELECT city, median(transit_hours) AS norm_h FROM closed WHERE transit_hours >= 0 GROUP BY city
+  FROM {FACT_TABLE} f WHERE (f.is_failed OR f.is_returned OR f.is_late){in_chunk}
 ),
 fl AS (
   SELECT l.*, {_note_class("l.gps_delay_notes")} AS note_class,
@@ -234,9 +268,9 @@ s AS (
     coalesce(nullif(lower(trim(o.failure_reason)), ''), 'none') AS recorded_key,
     rk.cause AS recorded_cause
   FROM o
-  LEFT JOIN wh_norm n ON n.warehouse_id = o.warehouse_id
-  LEFT JOIN route_norm rn ON rn.route_code = o.route_code
-  LEFT JOIN city_norm cn ON cn.city = o.city
+  LEFT JOIN {WH_NORM} n ON n.warehouse_id = o.warehouse_id
+  LEFT JOIN {ROUTE_NORM} rn ON rn.route_code = o.route_code
+  LEFT JOIN {CITY_NORM} cn ON cn.city = o.city
   LEFT JOIN fa ON fa.order_id = o.order_id LEFT JOIN wl ON wl.order_id = o.order_id
   LEFT JOIN ef ON ef.order_id = o.order_id LEFT JOIN fb ON fb.order_id = o.order_id
   LEFT JOIN by_phone bp ON bp.order_id = o.order_id
