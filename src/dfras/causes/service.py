@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import json
+import math
 import time
 from collections.abc import Sequence
 from datetime import datetime
@@ -80,7 +81,7 @@ def refresh(store: Store, *, chunk_orders: int = CHUNK_ORDERS) -> float:
         for statement in q.norms_sql():
             store.execute(statement)
         outcome_orders = int(store.fetchall(q.OUTCOME_ORDERS_SQL)[0][0])
-        chunks = max(1, -(-outcome_orders // max(1, chunk_orders)))
+        chunks = max(1, math.ceil(outcome_orders / max(1, chunk_orders)))
         for i in range(chunks):
             store.execute(q.features_sql(spec, (i, chunks)))
         store.execute(q.patterns_ddl())

@@ -65,7 +65,7 @@ def test_recurrences(
     grouped: dict[tuple[str, str, str], dict[date, int]] = {}
     for r in weeks:
         key = (r["entity_column"], r["entity_value"], r["reason"])
-        grouped.setdefault(key, {})[_as_date(r["week"])] = int(r["failed"])
+        grouped.setdefault(key, {})[as_date(r["week"])] = int(r["failed"])
     prepared = []
     for (col, val, reason), per_week in grouped.items():
         closed = closed_weeks.get((col, val))
@@ -163,5 +163,6 @@ def weekday_concentration(
     return out
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A day from the engine (a date, or a timestamp on engines that return one)."""
     return value.date() if hasattr(value, "date") and callable(value.date) else value

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
@@ -640,7 +640,7 @@ def _stage_dating(
         rows = store.fetchall(q.stage_days_sql(col, measure), [val, end])
         n, mean = np.zeros(series.days), np.zeros(series.days)
         for day, count, mean_log in rows:
-            i = (_as_date(day) - series.first).days
+            i = (rc.as_date(day) - series.first).days
             if 0 <= i < series.days and mean_log is not None:
                 n[i], mean[i] = float(count), float(mean_log)
         change = tr.stage_change(n, mean)
@@ -662,14 +662,6 @@ def _stage_note(stage: tuple[str, tr.StageChange] | None) -> str:
         f" Dated by its {measure.replace('_', ' ')}, which {moved} from {change.before:.1f} "
         f"to {change.after:.1f} (geometric means)."
     )
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _trend_detection(

@@ -166,13 +166,18 @@ def transition_start(n: np.ndarray, k: np.ndarray, reach: int = 14) -> tuple[int
         return 0, days
     t = np.arange(days, dtype=float)
     pairs = [(t1, t2) for i, t1 in enumerate(grid) for t2 in [*grid[i + 1 :], days]]
-    ll = _ramp_ll_many(n, k, np.array([np.clip(t - a, 0.0, b - a) for a, b in pairs]))
+    ll = _ramp_ll_many(n, k, _hinges(t, pairs))
     t1, t2 = pairs[int(np.argmax(ll))]
     near = [tau for tau in range(max(7, t1 - reach), min(t2 - 1, t1 + reach) + 1)]
     if not near:
         return t1, t2
-    ll = _ramp_ll_many(n, k, np.array([np.clip(t - tau, 0.0, t2 - tau) for tau in near]))
+    ll = _ramp_ll_many(n, k, _hinges(t, [(tau, t2) for tau in near]))
     return near[int(np.argmax(ll))], t2
+
+
+def _hinges(t: np.ndarray, pairs: list[tuple[int, int]]) -> np.ndarray:
+    """The transition design of each (start, end): flat, then rising by one a day, then flat."""
+    return np.array([np.clip(t - a, 0.0, b - a) for a, b in pairs])
 
 
 def _ramp_ll_many(n: np.ndarray, k: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -251,13 +256,11 @@ def stage_change(n: np.ndarray, mean_log: np.ndarray, reach: int = 14) -> StageC
     if not grid:
         return None
     pairs = [(a, b) for i, a in enumerate(grid) for b in [*grid[i + 1 :], days]]
-    rss, _, _ = _wls_transition(y, w, np.array([np.clip(t - a, 0.0, b - a) for a, b in pairs]))
+    rss, _, _ = _wls_transition(y, w, _hinges(t, pairs))
     best = int(np.argmin(rss))
     t1, t2 = pairs[best]
     near = list(range(max(7, t1 - reach), min(t2 - 1, t1 + reach) + 1))
-    rss_near, a_near, b_near = _wls_transition(
-        y, w, np.array([np.clip(t - tau, 0.0, t2 - tau) for tau in near])
-    )
+    rss_near, a_near, b_near = _wls_transition(y, w, _hinges(t, [(tau, t2) for tau in near]))
     j = int(np.argmin(rss_near))
     start, rss1 = near[j], float(rss_near[j])
     my = (y * w).sum() / w.sum()
