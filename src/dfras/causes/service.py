@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+
 from dfras.analysis.scope import Scope
 from dfras.causes import OrderCause, OrderDetail, messages
 from dfras.causes import evidence as ev
@@ -38,7 +40,7 @@ from dfras.domain.errors import UserError
 from dfras.domain.tables import DOMAINS
 from dfras.fact import service as fact_service
 from dfras.query import causes as q
-from dfras.store.base import Store, iter_batches
+from dfras.store.base import Store
 from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
 
 #: Contributing causes: other causes at least this likely ...
@@ -53,7 +55,6 @@ PRIMARY_SUPPORT = 0.3
 CONTRADICT_PRIMARY = 0.7
 CONTRADICT_BELOW = 0.1
 UNEXPLAINED = "(unexplained)"
-_INSERT_BATCH = 20_000
 #: Outcome orders whose evidence is gathered in one statement (within a 1 GB engine even right
 #: after a 10M-order import; a 1M-order store has about 240,000, so two chunks).
 CHUNK_ORDERS = 200_000
@@ -82,14 +83,17 @@ def refresh(store: Store, *, chunk_orders: int = CHUNK_ORDERS) -> float:
             store.execute(statement)
         outcome_orders = int(store.fetchall(q.OUTCOME_ORDERS_SQL)[0][0])
         chunks = max(1, math.ceil(outcome_orders / max(1, chunk_orders)))
+        if store.engine == "spark":
+            chunks = 1  # Spark spills what does not fit; and its tables take no INSERT
         for i in range(chunks):
             store.execute(q.features_sql(spec, (i, chunks)))
-        store.execute(q.patterns_ddl())
+        verdicts: list[dict[str, Any]] = []
         for outcome in ev.OUTCOMES:
             rows = store.fetch_dicts(q.pattern_counts_sql(ev.MODEL_FEATURES[outcome]), [outcome])
-            verdicts = judge_patterns(outcome, rows)
-            for batch in iter_batches(verdicts, _INSERT_BATCH):
-                store.execute(q.patterns_insert_sql(), [json.dumps(batch)])
+            verdicts += judge_patterns(outcome, rows)
+        store.temp_table_from_arrow(
+            q.PATTERNS_TABLE, pa.Table.from_pylist(verdicts, schema=q.pattern_schema())
+        )
         store.execute(q.build_rca_sql(spec), [datetime.now().replace(microsecond=0)])
         store.index_for_lookup(q.RCA_TABLE, "order_id")
         for scratch in (q.FEATURES_TABLE, q.PATTERNS_TABLE, *q.SCRATCH_TABLES):
@@ -257,12 +261,15 @@ def judge_patterns(outcome: str, rows: Sequence[dict[str, Any]]) -> list[dict[st
     for i, row in enumerate(rows):
         name = names[best[i]]
         category, severity, preventive = fixed[name]
-        findings = ", ".join(
-            f'{{"evidence": "{feats[f]}", "value": "{levels[f][x[i, f]]}", '
-            f'"likelihood_ratio": {round(float(ratio[i, f]), 2)!r}}}'
+        findings = [
+            {
+                "evidence": feats[f],
+                "value": levels[f][x[i, f]],
+                "likelihood_ratio": round(float(ratio[i, f]), 2),
+            }
             for f in by_weight[i]
             if strong[i, f]
-        )
+        ]
         out.append(
             {
                 "outcome": outcome,
@@ -277,7 +284,7 @@ def judge_patterns(outcome: str, rows: Sequence[dict[str, Any]]) -> list[dict[st
                 "recorded_posterior": recorded[i],
                 "recorded_reason_status": status[i],
                 "cause_posteriors": template % tuple(posteriors[i]),
-                "findings": f"[{findings}]",
+                "findings": findings,
                 "preventive_measures": preventive,
             }
         )

@@ -1,5 +1,6 @@
-"""Spark job: build the delivery fact from the lake, explain every city, warehouse and partner
-for a period, and write the results back to the lake's analytics area.
+"""Spark job: build the delivery fact from the lake, recompute every order's root cause, explain
+every city, warehouse and partner for a period, and write the results back to the lake's
+analytics area.
 
 Runs the same query definitions and the same explain as ``dfras explain``, through
 :class:`~dfras.store.spark.SparkStore`; Python sees aggregated counts only. Under
@@ -10,7 +11,9 @@ Runs the same query definitions and the same explain as ``dfras explain``, throu
         "$(python -c 'import dfras.jobs.spark_explain as m; print(m.__file__)')" \\
         --lake /data/lake --period "past month" --outcome failure
 
-Output: ``LAKE/analytics/explanations/run=<UTC time>/`` (Parquet, one row per scope and
+Output: the per-order causes as the lake's Spark-built ``root_cause_analysis`` (under
+``LAKE/analytics/spark/``, where later sessions and ``dfras --engine spark causes`` read it),
+and ``LAKE/analytics/explanations/run=<UTC time>/`` (Parquet, one row per scope and
 segment, plus one row per scope with ``segment`` NULL for the scope's totals) and a
 ``summary.json`` beside it.
 """
@@ -29,6 +32,7 @@ from typing import Any
 
 from dfras.analysis.explain import default_as_of, explain
 from dfras.analysis.scope import make_scope
+from dfras.causes import service as causes_service
 from dfras.fact import service as fact_service
 from dfras.store.spark import SparkStore, spark_session
 
@@ -42,6 +46,8 @@ class JobResult:
     scopes: int
     significant_scopes: int
     fact_seconds: float
+    causes_seconds: float
+    cause_orders: int
     seconds: float
     output: str
 
@@ -54,11 +60,15 @@ def run_job(
     min_orders: int = 200,
     kinds: tuple[str, ...] = tuple(SCOPE_KINDS),
     build_fact: bool = True,
+    causes: bool = True,
 ) -> JobResult:
-    """Build the fact (unless told not to), explain the whole period and every scope of
-    ``kinds`` with at least ``min_orders`` orders in it, and write the results."""
+    """Build the fact and recompute the per-order causes (unless told not to), explain the
+    whole period and every scope of ``kinds`` with at least ``min_orders`` orders in it, and
+    write the results."""
     started = time.perf_counter()
     fact_seconds = fact_service.refresh(store) if build_fact else 0.0
+    causes_seconds = causes_service.refresh(store) if causes else 0.0
+    cause_orders = int(store.fetchall("SELECT count(*) FROM root_cause_analysis")[0][0])
     as_of = default_as_of(store)
     base = make_scope(period=period, as_of=as_of)
     where, params = base.where()
@@ -133,6 +143,8 @@ def run_job(
         scopes=len(scopes),
         significant_scopes=significant,
         fact_seconds=fact_seconds,
+        causes_seconds=causes_seconds,
+        cause_orders=cause_orders,
         seconds=time.perf_counter() - started,
         output=str(out),
     )
@@ -154,6 +166,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--outcome", default="failure", help="failure, return, late or delay")
     parser.add_argument("--min-orders", type=int, default=200, help="smallest scope explained")
     parser.add_argument(
+        "--no-causes",
+        action="store_true",
+        help="keep the lake's per-order causes instead of recomputing them",
+    )
+    parser.add_argument(
         "--master",
         default=None,
         help="Spark master when run without spark-submit (default local[*])",
@@ -166,7 +183,11 @@ def main(argv: list[str] | None = None) -> int:
     store = SparkStore(Path(args.lake), spark=spark_session(master, app_name="dfras-explain"))
     try:
         result = run_job(
-            store, period=args.period, outcome=args.outcome, min_orders=args.min_orders
+            store,
+            period=args.period,
+            outcome=args.outcome,
+            min_orders=args.min_orders,
+            causes=not args.no_causes,
         )
     finally:
         store.close()

@@ -19,10 +19,13 @@ Thresholds and vocabularies come as a :class:`CauseSqlSpec` (built by the causes
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dfras.query.dialect import literal as _lit
 from dfras.query.fact import FACT_TABLE
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 RCA_TABLE = "root_cause_analysis"
 FEATURES_TABLE = "cause_features"
@@ -215,7 +218,7 @@ fl AS (
 ),
 fa AS (
   SELECT order_id,
-    list_sort(list(struct_pack(departure_time := departure_time, fleet_log_id := fleet_log_id,
+    list_sort(list(struct_pack(departure_time := CAST(departure_time AS VARCHAR), fleet_log_id := fleet_log_id,
                                driver_id := driver_id, route_code := route_code,
                                gps_note := gps_delay_notes,
                                hours := round((epoch(arrival_time) - epoch(departure_time))
@@ -297,30 +300,28 @@ def pattern_counts_sql(features: tuple[str, ...]) -> str:
 FROM {FEATURES_TABLE} WHERE outcome = ? GROUP BY pattern ORDER BY pattern"""
 
 
-#: Columns of the per-pattern verdicts Python writes back (JSON lists and objects as text).
-PATTERN_COLUMNS: tuple[tuple[str, str], ...] = tuple(
-    (name, "DOUBLE" if name in ("confidence", "recorded_posterior") else "VARCHAR")
-    for name in (
-        "outcome", "pattern", "primary_cause", "confidence", "contributing_causes",
-        "cause_category", "impact_severity", "recorded_posterior", "recorded_reason_status",
-        "cause_posteriors", "findings", "preventive_measures",
-    )
+#: Columns of the per-pattern verdicts Python writes back (JSON lists and objects as text,
+#: except ``findings``: a list of (evidence, value, likelihood_ratio) the evidence trail nests).
+PATTERN_COLUMNS: tuple[str, ...] = (
+    "outcome", "pattern", "primary_cause", "confidence", "contributing_causes",
+    "cause_category", "impact_severity", "recorded_posterior", "recorded_reason_status",
+    "cause_posteriors", "findings", "preventive_measures",
 )  # fmt: skip
 
 
-def patterns_ddl() -> str:
-    cols = ", ".join(f"{name} {typ}" for name, typ in PATTERN_COLUMNS)
-    return f"CREATE OR REPLACE TEMP TABLE {PATTERNS_TABLE} ({cols})"
+def pattern_schema() -> pa.Schema:
+    """The Arrow schema of the verdicts table (:data:`PATTERNS_TABLE`)."""
+    import pyarrow as pa
 
-
-def patterns_insert_sql() -> str:
-    """INSERT of pattern verdicts given as one JSON array of objects (the parameter)."""
-    names = ", ".join(name for name, _ in PATTERN_COLUMNS)
-    shape = "[{" + ", ".join(f'"{name}": "{typ}"' for name, typ in PATTERN_COLUMNS) + "}]"
-    return (
-        f"INSERT INTO {PATTERNS_TABLE} ({names}) "
-        f"SELECT unnest(from_json(CAST(? AS JSON), '{shape}'), recursive := true)"
+    finding = pa.struct(
+        [("evidence", pa.string()), ("value", pa.string()), ("likelihood_ratio", pa.float64())]
     )
+    special = {
+        "confidence": pa.float64(),
+        "recorded_posterior": pa.float64(),
+        "findings": pa.list_(finding),
+    }
+    return pa.schema([(name, special.get(name, pa.string())) for name in PATTERN_COLUMNS])
 
 
 def _round(expr: str, digits: int = 2) -> str:
@@ -347,7 +348,7 @@ _EVIDENCE_TRAIL = """to_json(struct_pack(
     address_history := struct_pack(line2_blank := c.line2_blank,
       same_phone := c.by_phone, same_phone_order_ids := c.earlier_ids,
       same_pincode := c.by_pincode, same_pincode_latest := c.last_pincode_failure),
-    findings := json(p.findings)))"""
+    findings := p.findings))"""
 
 
 def _delay_split(stages: tuple[str, ...]) -> str:

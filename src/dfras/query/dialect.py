@@ -12,7 +12,8 @@ rewrites the tree first (each rule says what it keeps equal):
 - decimal literals (``60.0``) become doubles: DuckDB's arithmetic on them yields doubles, Spark's
   would stay DECIMAL;
 - ``epoch(ts)`` keeps its fractional seconds (SQLGlot's UNIX_TIMESTAMP drops them);
-- ``EXTRACT(isodow ...)`` is Spark's ``weekday(...) + 1`` (Monday = 1); ``AS MATERIALIZED`` hints are dropped.
+- ``EXTRACT(isodow ...)`` is Spark's ``weekday(...) + 1`` (Monday = 1); ``AS MATERIALIZED`` hints are dropped;
+- ``list_slice(l, a, b)`` (inclusive ends) is Spark's ``slice(l, a, b - a + 1)`` (start, length).
 
 Example:
     >>> compile_sql("SELECT epoch(ts) FROM t", "duckdb")
@@ -190,6 +191,13 @@ def _for_spark(tree: Any) -> Any:
             return exp.Paren(this=exp.Add(this=weekday, expression=exp.Literal.number(1)))
         if isinstance(node, exp.CTE) and node.args.get("materialized") is not None:
             node.set("materialized", None)
+        if isinstance(node, exp.Anonymous) and node.name.lower() == "list_slice":
+            items, begin, end = (e.copy() for e in node.expressions)
+            length = exp.Add(
+                this=exp.Paren(this=exp.Sub(this=end, expression=begin.copy())),
+                expression=exp.Literal.number(1),
+            )
+            return exp.Anonymous(this="slice", expressions=[items, begin, length])
         return node
 
     return tree.transform(rewrite)

@@ -48,6 +48,11 @@ class Store(Protocol):
 
     def replace_table(self, name: str, select_sql: str) -> None: ...
 
+    def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
+        """(Re)create the temporary table ``name`` holding ``data``: small results computed in
+        Python (the per-pattern cause verdicts) that a following query joins back."""
+        ...
+
     def index_for_lookup(self, table: str, column: str) -> None:
         """Make single-row lookups of ``table`` by ``column`` fast (an order's detail), where
         the engine does not already (a primary key, or none to have: Spark)."""

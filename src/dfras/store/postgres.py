@@ -14,6 +14,7 @@ a psycopg pool shared per URL within the process.
 
 from __future__ import annotations
 
+import json
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -241,6 +242,29 @@ class PostgresStore:
             cur.execute(f"DELETE FROM {table}")
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM dfras_load")
 
+    def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
+        """A session temporary table (this connection's), filled by COPY; nested columns
+        (lists, structs) are stored as JSONB."""
+        cols = [(f.name, _arrow_pg_type(f.type)) for f in data.schema]
+        nested = [t == "JSONB" for _, t in cols]
+        with self.transaction():
+            cur = self._conn.cursor()
+            cur.execute(f"DROP TABLE IF EXISTS {name}")
+            cur.execute(
+                f"CREATE TEMPORARY TABLE {name} ("
+                + ", ".join(f'"{_dq(c)}" {t}' for c, t in cols)
+                + ")"
+            )
+            with cur.copy(f"COPY {name} FROM STDIN") as cp:
+                for batch in data.to_batches(_COPY_BATCH):
+                    for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                        cp.write_row(
+                            [
+                                json.dumps(v) if is_json and v is not None else v
+                                for v, is_json in zip(row, nested, strict=True)
+                            ]
+                        )
+
     # -- reading input files --------------------------------------------------------------
 
     def file_reader(
@@ -310,6 +334,20 @@ def _duckdb_type(desc: Any) -> str:
         precision, scale = desc.precision, desc.scale
         return f"DECIMAL({precision or 18},{scale or 0})" if precision else "DOUBLE"
     return _PG_TO_DUCKDB.get(desc.type_code, "VARCHAR")
+
+
+def _arrow_pg_type(t: pa.DataType) -> str:
+    if pa.types.is_string(t) or pa.types.is_large_string(t):
+        return "TEXT"
+    if pa.types.is_floating(t):
+        return "DOUBLE PRECISION"
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_boolean(t):
+        return "BOOLEAN"
+    if pa.types.is_timestamp(t):
+        return "TIMESTAMP"
+    return "JSONB"
 
 
 def _pg_type(duckdb_type: str) -> str:

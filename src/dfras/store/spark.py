@@ -30,6 +30,7 @@ from dfras.domain.errors import UserError
 from dfras.lake.manifest import read_manifest
 from dfras.query.dialect import compile_sql, split_create_as
 from dfras.store.base import RejectedRecord
+from dfras.store.schema import all_ddl
 
 DEFAULT_MASTER = "local[*]"
 #: Versions of derived tables, and the table each one describes.
@@ -45,7 +46,8 @@ def spark_session(master: str | None = None, *, app_name: str = "dfras") -> Any:
     """A SparkSession set up for DFRAS's SQL (get-or-create: one per process).
 
     UTC session time (stored timestamps carry no zone), ANSI mode off (division by zero is NULL,
-    as in DuckDB), no UI, no console progress. ``DFRAS_SPARK_SHUFFLE_PARTITIONS`` and
+    as in DuckDB), JSON that keeps null fields (as DuckDB's ``to_json`` does), no UI, no
+    console progress. ``DFRAS_SPARK_SHUFFLE_PARTITIONS`` and
     ``DFRAS_SPARK_DRIVER_MEMORY`` tune a local session; on a cluster spark-submit's own
     settings win.
     """
@@ -65,6 +67,7 @@ def spark_session(master: str | None = None, *, app_name: str = "dfras") -> Any:
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.sql.ansi.enabled", "false")
+        .config("spark.sql.jsonGenerator.ignoreNullFields", "false")
         .config(
             "spark.sql.shuffle.partitions", os.environ.get("DFRAS_SPARK_SHUFFLE_PARTITIONS", "8")
         )
@@ -104,13 +107,15 @@ class SparkStore:
         }
         for name, entry in manifest.tables.items():
             files = [str(self.lake / f) for f in entry.files()]
-            if name in _DERIVED.values():
-                key = next(k for k, v in _DERIVED.items() if v == name)
-                if getattr(manifest, key) != manifest.data_version:
-                    continue  # exported stale: as good as absent
+            key = next((k for k, v in _DERIVED.items() if v == name), None)
+            if key is not None and getattr(manifest, key) == manifest.data_version:
                 self._meta[key] = manifest.data_version
+            # a derived table exported stale is registered all the same (a recompute keeps the
+            # resolution work recorded in it), but without its version: readers rebuild it
             self.spark.read.parquet(*files).createOrReplaceTempView(name)
         self._register_analytics()
+        if not self.table_exists("root_cause_analysis"):
+            self._register_empty("root_cause_analysis")
         self._publish_meta()
 
     # -- the Store protocol ---------------------------------------------------------------
@@ -121,6 +126,11 @@ class SparkStore:
     def replace_table(self, name: str, select_sql: str) -> None:
         """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area)."""
         self.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
+
+    def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
+        """A temporary view over ``data`` shipped to the executors (it is small by contract)."""
+        self._drop(name)
+        self.spark.createDataFrame(data).createOrReplaceTempView(name)
 
     def execute(self, sql: str, params: Sequence[Any] | None = None) -> None:
         args = list(params or [])
@@ -219,6 +229,17 @@ class SparkStore:
         path = self._temp.pop(name, None)
         if path is not None:
             shutil.rmtree(path, ignore_errors=True)
+
+    def _register_empty(self, name: str) -> None:
+        """An empty view of ``name`` with its schema's columns (a lake exported before the
+        table existed): what a first recompute reads as the table's previous state."""
+        import sqlglot
+        from sqlglot import exp
+
+        ddl = next(d for d in all_ddl() if re.search(rf"\bEXISTS\s+{name}\s*\(", d))
+        tree = sqlglot.parse_one(ddl, read="duckdb")
+        columns = ", ".join(c.sql(dialect="spark") for c in tree.find_all(exp.ColumnDef))
+        self.spark.createDataFrame([], columns).createOrReplaceTempView(name)
 
     def _publish_meta(self) -> None:
         rows = sorted(self._meta.items())

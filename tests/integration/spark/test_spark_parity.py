@@ -1,15 +1,21 @@
-"""Spark and DuckDB give the same answers: the fact, explain, compare — on the sample data
-and on 100k generated orders (one export, one Spark session)."""
+"""Spark and DuckDB give the same answers: the fact, explain, compare and every order's root
+cause — on the sample data and on 100k generated orders (one export, one Spark session)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import assert_same_explanation, assert_same_fact, assert_same_tree
+from conftest import (
+    assert_same_causes,
+    assert_same_explanation,
+    assert_same_fact,
+    assert_same_tree,
+)
 from dfras.analysis.compare import compare
 from dfras.analysis.explain import explain
 from dfras.analysis.scope import Scope
@@ -118,8 +124,23 @@ def test_100k_fact_and_explain_are_the_same(generated_pair: tuple[Any, SparkStor
     assert_same_explanation(result, explain(store, **kw))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_100k_order_causes_are_the_same(generated_pair: tuple[Any, SparkStore]) -> None:
+    duck, store = generated_pair
+    seconds = causes_service.refresh(store)
+    assert seconds > 0 and causes_service.is_current(store)
+    compared = assert_same_causes(duck, store)
+    assert compared > 20_000  # about a quarter of 100k orders failed, returned or were late
+    statuses = {
+        r[0]
+        for r in store.fetchall("SELECT DISTINCT recorded_reason_status FROM root_cause_analysis")
+    }
+    assert {"confirmed", "contradicted"} <= statuses  # the verdicts are not all alike
+
+
 @pytest.mark.sample
-def test_spark_job_writes_scope_results_matching_duckdb(
+def test_spark_job_writes_causes_and_scope_results_matching_duckdb(
     sample_pair: tuple[Any, SparkStore],
 ) -> None:
     import duckdb
@@ -136,6 +157,13 @@ def test_spark_job_writes_scope_results_matching_duckdb(
     )[0]
     result = run_job(store, kinds=("partner_company",), min_orders=int(top_n), build_fact=False)
     assert result.scopes == 2  # the whole data set and the largest partner
+    # the per-order causes were recomputed by Spark (its own table in the lake's Spark area),
+    # and agree with DuckDB's order by order
+    state = json.loads((shared.lake / "analytics" / "spark" / "_state.json").read_text())
+    assert "root_cause_analysis" in state["tables"]
+    assert state["meta"]["causes_version"] == store.manifest.data_version
+    assert result.causes_seconds > 0
+    assert assert_same_causes(duck, store) == result.cause_orders > 1000
     files = sorted(str(p) for p in Path(result.output).glob("results/*.parquet"))
     rows = duckdb.sql(
         f"SELECT scope_kind, scope_value, orders, outcomes, count(segment) AS segments "

@@ -35,6 +35,13 @@ def test_materialized_hint_dropped() -> None:
     assert "MATERIALIZED" not in sql
 
 
+def test_list_slice_becomes_slice_with_a_length() -> None:
+    sql = _flat(compile_sql("SELECT list_slice(l, 1, 5), list_slice(l, a, b) FROM t", "spark"))
+    assert "SLICE(l, 1, ( 5 - 1 ) + 1)" in sql
+    assert "SLICE(l, a, ( b - a ) + 1)" in sql
+    assert "LIST_SLICE" not in sql
+
+
 def test_create_as_split_into_name_kind_and_spark_select() -> None:
     temp = split_create_as("CREATE OR REPLACE TEMP TABLE base AS SELECT 1.5 AS x", "spark")
     assert temp is not None
