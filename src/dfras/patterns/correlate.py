@@ -181,6 +181,7 @@ def statistical(rows: list[dict[str, Any]]) -> list[Candidate]:
         strata.setdefault((r["factor"], r["value"]), []).append(r)
     out: list[Candidate] = []
     for (factor, value), group in sorted(strata.items()):
+        group.sort(key=lambda r: str(r["city"]))  # by city, whatever order the engine returns
         for outcome, (event, population) in ASSOCIATION_OUTCOMES.items():
             tables = []
             for r in group:

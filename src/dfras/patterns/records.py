@@ -239,19 +239,12 @@ def save_detections(
     now = datetime.now().replace(microsecond=0)
     old = dict(store.fetchall(f"SELECT pattern_id, created_at FROM {PATTERNS_TABLE}"))
     gone = (replace or set()) - set(rows)
-    marks = ", ".join("?" for _ in range(18))
-    with store.transaction():
-        for batch in _chunks(sorted(gone | (set(rows) & set(old)))):
-            store.execute(
-                f"DELETE FROM {PATTERNS_TABLE} WHERE pattern_id IN ({', '.join('?' * len(batch))})",
-                batch,
-            )
-        values = []
-        for pid, d in rows.items():
-            d.created_at = old.get(pid) or now
-            d.updated_at = now
-            values.append([*d.to_row(), d.created_at, d.updated_at])
-        _insert(store, PATTERNS_TABLE, marks, values)
+    values = []
+    for pid, d in rows.items():
+        d.created_at = old.get(pid) or now
+        d.updated_at = now
+        values.append([*d.to_row(), d.created_at, d.updated_at])
+    _upsert(store, PATTERNS_TABLE, "pattern_id", sorted(gone | (set(rows) & set(old))), values)
 
 
 def save_correlations(
@@ -262,27 +255,46 @@ def save_correlations(
     now = datetime.now().replace(microsecond=0)
     old = dict(store.fetchall(f"SELECT correlation_id, created_at FROM {CORRELATIONS_TABLE}"))
     gone = (replace or set()) - set(rows)
-    marks = ", ".join("?" for _ in range(15))
+    values = []
+    for cid, c in rows.items():
+        c.created_at = old.get(cid) or now
+        values.append([*c.to_row(), c.created_at])
+    _upsert(
+        store, CORRELATIONS_TABLE, "correlation_id", sorted(gone | (set(rows) & set(old))), values
+    )
+
+
+def _upsert(store: Store, table: str, key: str, drop: list[str], values: list[list[Any]]) -> None:
+    """Delete the rows whose ``key`` is in ``drop``, then insert ``values`` (whole rows, in
+    the table's column order), in one transaction. Spark's tables take no row changes: there
+    the table is rewritten whole from its kept rows and the new ones (a few hundred rows)."""
+    if store.engine == "spark":
+        import pyarrow as pa
+
+        schema = store.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").schema
+        new = pa.Table.from_pylist([dict(zip(schema.names, v, strict=True)) for v in values],
+                                   schema=schema)  # fmt: skip
+        gone = pa.table({key: pa.array(drop, pa.string())})
+        store.temp_table_from_arrow(f"{table}_new", new)
+        store.temp_table_from_arrow(f"{table}_gone", gone)
+        store.replace_table(
+            table,
+            f"SELECT * FROM {table} WHERE {key} NOT IN (SELECT {key} FROM {table}_gone) "
+            f"UNION ALL SELECT * FROM {table}_new",
+        )
+        for scratch in (f"{table}_new", f"{table}_gone"):
+            store.execute(f"DROP TABLE IF EXISTS {scratch}")
+        return
+    marks = ", ".join("?" for _ in range(len(values[0]))) if values else ""
     with store.transaction():
-        for batch in _chunks(sorted(gone | (set(rows) & set(old)))):
+        for batch in _chunks(drop):
             store.execute(
-                f"DELETE FROM {CORRELATIONS_TABLE} WHERE correlation_id IN "
-                f"({', '.join('?' * len(batch))})",
-                batch,
+                f"DELETE FROM {table} WHERE {key} IN ({', '.join('?' * len(batch))})", batch
             )
-        values = []
-        for cid, c in rows.items():
-            c.created_at = old.get(cid) or now
-            values.append([*c.to_row(), c.created_at])
-        _insert(store, CORRELATIONS_TABLE, marks, values)
-
-
-def _insert(store: Store, table: str, marks: str, values: list[list[Any]]) -> None:
-    """Multi-row inserts, a hundred rows a statement."""
-    for i in range(0, len(values), 100):
-        batch = values[i : i + 100]
-        sql = f"INSERT INTO {table} VALUES " + ", ".join(f"({marks})" for _ in batch)
-        store.execute(sql, [x for row in batch for x in row])
+        for i in range(0, len(values), 100):  # multi-row inserts, a hundred rows a statement
+            rows = values[i : i + 100]
+            sql = f"INSERT INTO {table} VALUES " + ", ".join(f"({marks})" for _ in rows)
+            store.execute(sql, [x for row in rows for x in row])
 
 
 def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:

@@ -501,14 +501,23 @@ def _weekday_of(
 ) -> None:
     if not chosen:
         return
-    import json
+    import pyarrow as pa
 
-    wanted = [{"c": r.entity_column, "v": r.entity_value, "r": r.reason} for r in chosen]
+    wanted = pa.table(
+        {
+            "c": [r.entity_column for r in chosen],
+            "v": [r.entity_value for r in chosen],
+            "r": [r.reason for r in chosen],
+        },
+        schema=pa.schema([("c", pa.string()), ("v", pa.string()), ("r", pa.string())]),
+    )
     columns = tuple(sorted({r.entity_column for r in chosen}))
     args: list[Any] = []
     for _ in columns:
-        args += [json.dumps(wanted), end, *params]
+        args += [end, *params]
+    store.temp_table_from_arrow(q.RECURRING_TARGETS, wanted)
     rows = store.fetch_dicts(q.weekday_of_reason_sql(where, columns), args)
+    store.execute(f"DROP TABLE IF EXISTS {q.RECURRING_TARGETS}")
     found = rc.weekday_concentration(rows, alpha=fdr / max(len(chosen), 1))
     for r in chosen:
         r.weekday = found.get((r.entity_column, r.entity_value, r.reason), {})

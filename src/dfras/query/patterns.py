@@ -12,6 +12,8 @@ from dfras.query.fact import FACT_TABLE
 
 DAILY_TABLE = "outcome_series_daily"
 HOURLY_TABLE = "outcome_series_hourly"
+#: The recurring causes whose weekday is looked up (a small temporary table).
+RECURRING_TARGETS = "pattern_recurring_targets"
 
 #: Entity columns of the series (source column names) and, for the hourly table, which ones.
 SERIES_COLUMNS: tuple[str, ...] = (
@@ -62,14 +64,14 @@ def build_series_sql(where: str, *, hourly: bool) -> str:
     sets = ", ".join([f"({time_cols})", *(f"({c}, {time_cols})" for c in columns)])
     label, value = _entity_case(columns)
     hour = ", order_hour AS hour" if hourly else ""
-    nulls = " AND ".join(f"(GROUPING({c}) = 1 OR {c} IS NOT NULL)" for c in columns)
     return f"""CREATE OR REPLACE TABLE {table} AS
-SELECT {label} AS entity_column, {value} AS entity_value, order_day AS day{hour},
-  {_MEASURES}
-FROM {FACT_TABLE}
-WHERE order_day IS NOT NULL AND ({where})
-GROUP BY GROUPING SETS ({sets})
-HAVING {nulls}"""
+SELECT * FROM (
+  SELECT {label} AS entity_column, {value} AS entity_value, order_day AS day{hour},
+    {_MEASURES}
+  FROM {FACT_TABLE}
+  WHERE order_day IS NOT NULL AND ({where})
+  GROUP BY GROUPING SETS ({sets})
+) grouped WHERE entity_value IS NOT NULL"""
 
 
 def open_share_sql() -> str:
@@ -112,9 +114,9 @@ SELECT {label} AS entity_column, {value} AS entity_value, reason_code AS reason,
 FROM (SELECT *, date_trunc('week', order_day) AS week FROM {FACT_TABLE}
       WHERE is_failed AND reason_code IS NOT NULL AND order_day <= ? AND ({where})) f
 GROUP BY GROUPING SETS ({sets})
-HAVING {" AND ".join(f"(GROUPING({c}) = 1 OR {c} IS NOT NULL)" for c in columns)}
 )
-SELECT c.* FROM counted c JOIN big USING (entity_column, entity_value)"""
+SELECT c.* FROM counted c JOIN big USING (entity_column, entity_value)
+WHERE c.entity_value IS NOT NULL"""
 
 
 def reason_totals_sql(where: str) -> str:
@@ -124,17 +126,17 @@ WHERE is_failed AND reason_code IS NOT NULL AND order_day <= ? AND ({where}) GRO
 
 
 def weekday_of_reason_sql(where: str, columns: tuple[str, ...]) -> str:
-    """For (entity column, value, reason) triples given as JSON (one parameter per column):
-    failures with that reason and closed orders per weekday, to say on which weekday a
-    recurring cause concentrates."""
+    """For the (entity column ``c``, value ``v``, reason ``r``) triples of the temporary table
+    :data:`RECURRING_TARGETS`: failures with that reason and closed orders per weekday, to say
+    on which weekday a recurring cause concentrates (parameters per column: the last settled
+    day, then the scope's)."""
     parts = []
     for col in columns:
         parts.append(
             f"""SELECT w.c, w.v, w.r, f.weekday, count(*) FILTER (WHERE f.is_closed) AS closed,
   count(*) FILTER (WHERE f.is_failed AND f.reason_code = w.r) AS hits
 FROM {FACT_TABLE} f
-JOIN (SELECT * FROM (SELECT unnest(from_json(?, '[{{"c":"VARCHAR","v":"VARCHAR","r":"VARCHAR"}}]'),
-      recursive := true)) WHERE c = '{col}') w ON CAST(f.{col} AS VARCHAR) = w.v
+JOIN {RECURRING_TARGETS} w ON w.c = '{col}' AND CAST(f.{col} AS VARCHAR) = w.v
 WHERE f.order_day <= ? AND ({where})
 GROUP BY 1, 2, 3, 4"""
         )

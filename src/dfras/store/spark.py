@@ -33,8 +33,16 @@ from dfras.store.base import RejectedRecord
 from dfras.store.schema import all_ddl
 
 DEFAULT_MASTER = "local[*]"
-#: Versions of derived tables, and the table each one describes.
-_DERIVED = {"fact_version": "delivery_fact", "causes_version": "root_cause_analysis"}
+#: Versions of derived tables, and the tables each one describes.
+_DERIVED: dict[str, tuple[str, ...]] = {
+    "fact_version": ("delivery_fact",),
+    "causes_version": ("root_cause_analysis",),
+    "series_version": ("outcome_series_daily", "outcome_series_hourly"),
+    "patterns_version": ("pattern_detections", "event_correlations"),
+}
+#: Result tables a recompute reads back (to keep what it keeps: resolution states, first-seen
+#: times); registered empty when the lake has none.
+_RESULTS = ("root_cause_analysis", "pattern_detections", "event_correlations")
 _META_DELETE = re.compile(r"^\s*DELETE\s+FROM\s+store_meta\s+WHERE\s+key\s*=\s*\?\s*$", re.I)
 _META_INSERT = re.compile(
     r"^\s*INSERT\s+INTO\s+store_meta\s+VALUES\s*\(\s*\?\s*,\s*\?\s*\)\s*$", re.I
@@ -107,15 +115,16 @@ class SparkStore:
         }
         for name, entry in manifest.tables.items():
             files = [str(self.lake / f) for f in entry.files()]
-            key = next((k for k, v in _DERIVED.items() if v == name), None)
-            if key is not None and getattr(manifest, key) == manifest.data_version:
+            key = _version_key(name)
+            if key is not None and getattr(manifest, key, None) == manifest.data_version:
                 self._meta[key] = manifest.data_version
             # a derived table exported stale is registered all the same (a recompute keeps the
             # resolution work recorded in it), but without its version: readers rebuild it
             self.spark.read.parquet(*files).createOrReplaceTempView(name)
         self._register_analytics()
-        if not self.table_exists("root_cause_analysis"):
-            self._register_empty("root_cause_analysis")
+        for name in _RESULTS:
+            if not self.table_exists(name):
+                self._register_empty(name)
         self._publish_meta()
 
     # -- the Store protocol ---------------------------------------------------------------
@@ -238,7 +247,9 @@ class SparkStore:
 
         ddl = next(d for d in all_ddl() if re.search(rf"\bEXISTS\s+{name}\s*\(", d))
         tree = sqlglot.parse_one(ddl, read="duckdb")
-        columns = ", ".join(c.sql(dialect="spark") for c in tree.find_all(exp.ColumnDef))
+        columns = ", ".join(
+            f"{c.name} {c.args['kind'].sql(dialect='spark')}" for c in tree.find_all(exp.ColumnDef)
+        )
         self.spark.createDataFrame([], columns).createOrReplaceTempView(name)
 
     def _publish_meta(self) -> None:
@@ -268,25 +279,32 @@ class SparkStore:
         state = self._read_state()
         old = state["tables"].get(name)
         state["tables"][name] = path.name
-        state["meta"].pop(next((k for k, v in _DERIVED.items() if v == name), ""), None)
+        state["meta"].pop(_version_key(name) or "", None)
         self._write_state(state)
         if old and old != path.name:
             shutil.rmtree(path.parent / old, ignore_errors=True)
 
     def _persist_meta(self) -> None:
         state = self._read_state()
-        for key, table in _DERIVED.items():
-            if key in self._meta and table in state["tables"]:
+        for key, tables in _DERIVED.items():
+            if key in self._meta and all(t in state["tables"] for t in tables):
                 state["meta"][key] = self._meta[key]
         self._write_state(state)
 
     def _register_analytics(self) -> None:
         """Tables Spark built in earlier sessions, where built from the lake's current data."""
         state = self._read_state()
-        for key, table in _DERIVED.items():
-            folder = state["tables"].get(table)
-            if folder and state["meta"].get(key) == self.manifest.data_version:
-                path = self._state_path().parent / folder
-                if path.exists():
+        folder = self._state_path().parent
+        for key, tables in _DERIVED.items():
+            paths = [folder / state["tables"].get(t, "\0") for t in tables]
+            if state["meta"].get(key) == self.manifest.data_version and all(
+                p.exists() for p in paths
+            ):
+                for table, path in zip(tables, paths, strict=True):
                     self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
-                    self._meta[key] = self.manifest.data_version
+                self._meta[key] = self.manifest.data_version
+
+
+def _version_key(table: str) -> str | None:
+    """The version key of a derived table (None for a canonical one)."""
+    return next((k for k, tables in _DERIVED.items() if table in tables), None)

@@ -136,3 +136,19 @@ def assert_same_causes(duck_store: Any, spark_store: Any) -> int:
             else:
                 assert x == y, (a["order_id"], key, x, y)
     return len(d)
+
+
+def assert_same_patterns(duck_store: Any, spark_store: Any) -> int:
+    """The same stored detections and correlations (all but their timestamps), in the same
+    order, figures to floating tolerance; returns how many findings were compared."""
+    from dfras.patterns import service as patterns
+
+    compared = 0
+    for listing in (patterns.list_patterns, patterns.list_correlations):
+        d = [x.to_dict() for x in listing(duck_store)]
+        s = [x.to_dict() for x in listing(spark_store)]
+        for item in (*d, *s):
+            item.pop("created_at", None), item.pop("updated_at", None)
+        assert_same_tree(d, s)
+        compared += len(d)
+    return compared

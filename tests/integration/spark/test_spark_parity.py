@@ -1,5 +1,6 @@
-"""Spark and DuckDB give the same answers: the fact, explain, compare and every order's root
-cause — on the sample data and on 100k generated orders (one export, one Spark session)."""
+"""Spark and DuckDB give the same answers: the fact, explain, compare, every order's root cause
+and the pattern scan — on the sample data and on 100k generated orders (one export, one Spark
+session)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from conftest import (
     assert_same_causes,
     assert_same_explanation,
     assert_same_fact,
+    assert_same_patterns,
     assert_same_tree,
 )
 from dfras.analysis.compare import compare
@@ -24,6 +26,7 @@ from dfras.fact import service as fact_service
 from dfras.generate import generate
 from dfras.ingest.service import ingest_paths
 from dfras.lake.export import export_lake
+from dfras.patterns import service as patterns
 from dfras.store import open_store
 from dfras.store.spark import SparkStore
 
@@ -137,6 +140,26 @@ def test_100k_order_causes_are_the_same(generated_pair: tuple[Any, SparkStore]) 
         for r in store.fetchall("SELECT DISTINCT recorded_reason_status FROM root_cause_analysis")
     }
     assert {"confirmed", "contradicted"} <= statuses  # the verdicts are not all alike
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_100k_pattern_scan_is_the_same(generated_pair: tuple[Any, SparkStore]) -> None:
+    duck, store = generated_pair
+    d, s = patterns.scan(duck), patterns.scan(store)
+    assert s.tested == d.tested
+    assert patterns.is_current(store)
+    # planted bursts, trends and recurring causes: the comparison is not of two empties
+    assert assert_same_patterns(duck, store) == len(d.detections) + len(d.correlations) > 20
+
+
+@pytest.mark.sample
+def test_sample_pattern_scan_finds_the_same_nothing(sample_pair: tuple[Any, SparkStore]) -> None:
+    duck, shared = sample_pair
+    store = SparkStore(shared.lake, spark=shared.spark)  # this lake's views again (see below)
+    d, s = patterns.scan(duck), patterns.scan(store)
+    assert s.tested == d.tested and sum(d.tested.values()) > 1000
+    assert assert_same_patterns(duck, store) == len(d.detections) + len(d.correlations)
 
 
 @pytest.mark.sample
