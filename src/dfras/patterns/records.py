@@ -17,6 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 from dfras.store.base import Store
+from dfras.store.rows import write_rows
 
 PATTERNS_TABLE = "pattern_detections"
 CORRELATIONS_TABLE = "event_correlations"
@@ -244,7 +245,8 @@ def save_detections(
         d.created_at = old.get(pid) or now
         d.updated_at = now
         values.append([*d.to_row(), d.created_at, d.updated_at])
-    _upsert(store, PATTERNS_TABLE, "pattern_id", sorted(gone | (set(rows) & set(old))), values)
+    drop = sorted(gone | (set(rows) & set(old)))
+    write_rows(store, PATTERNS_TABLE, values, delete_keys=("pattern_id", drop))
 
 
 def save_correlations(
@@ -259,44 +261,5 @@ def save_correlations(
     for cid, c in rows.items():
         c.created_at = old.get(cid) or now
         values.append([*c.to_row(), c.created_at])
-    _upsert(
-        store, CORRELATIONS_TABLE, "correlation_id", sorted(gone | (set(rows) & set(old))), values
-    )
-
-
-def _upsert(store: Store, table: str, key: str, drop: list[str], values: list[list[Any]]) -> None:
-    """Delete the rows whose ``key`` is in ``drop``, then insert ``values`` (whole rows, in
-    the table's column order), in one transaction. Spark's tables take no row changes: there
-    the table is rewritten whole from its kept rows and the new ones (a few hundred rows)."""
-    if store.engine == "spark":
-        import pyarrow as pa
-
-        schema = store.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").schema
-        new = pa.Table.from_pylist([dict(zip(schema.names, v, strict=True)) for v in values],
-                                   schema=schema)  # fmt: skip
-        gone = pa.table({key: pa.array(drop, pa.string())})
-        store.temp_table_from_arrow(f"{table}_new", new)
-        store.temp_table_from_arrow(f"{table}_gone", gone)
-        store.replace_table(
-            table,
-            f"SELECT * FROM {table} WHERE {key} NOT IN (SELECT {key} FROM {table}_gone) "
-            f"UNION ALL SELECT * FROM {table}_new",
-        )
-        for scratch in (f"{table}_new", f"{table}_gone"):
-            store.execute(f"DROP TABLE IF EXISTS {scratch}")
-        return
-    marks = ", ".join("?" for _ in range(len(values[0]))) if values else ""
-    with store.transaction():
-        for batch in _chunks(drop):
-            store.execute(
-                f"DELETE FROM {table} WHERE {key} IN ({', '.join('?' * len(batch))})", batch
-            )
-        for i in range(0, len(values), 100):  # multi-row inserts, a hundred rows a statement
-            rows = values[i : i + 100]
-            sql = f"INSERT INTO {table} VALUES " + ", ".join(f"({marks})" for _ in rows)
-            store.execute(sql, [x for row in rows for x in row])
-
-
-def _chunks(ids: list[str], size: int = 500) -> Iterable[list[str]]:
-    for i in range(0, len(ids), size):
-        yield ids[i : i + size]
+    drop = sorted(gone | (set(rows) & set(old)))
+    write_rows(store, CORRELATIONS_TABLE, values, delete_keys=("correlation_id", drop))

@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from dfras.store.base import Store
+from dfras.store.rows import write_rows
 
 MODEL_NAME = "failure_risk"
 
@@ -68,43 +69,44 @@ def next_model_id(store: Store) -> int:
 def register(store: Store, *, record: ModelRecord, artifact: str) -> None:
     """Add a version (active; earlier versions retired) with its metrics per split."""
     now = record.created_at
+    retired = [  # whole rows, in the table's column order, with the status changed
+        [("retired" if column == "status" else value) for column, value in row.items()]
+        for row in store.fetch_dicts("SELECT * FROM models WHERE status = 'active'")
+    ]
+    added = [
+        record.model_id,
+        MODEL_NAME,
+        record.model_version,
+        now,
+        record.data_start,
+        record.data_end,
+        record.data_version,
+        json.dumps(record.splits),
+        json.dumps(record.features),
+        record.seed,
+        json.dumps(record.params),
+        json.dumps(record.importance),
+        record.has_signal,
+        record.summary,
+        artifact,
+        "active",
+    ]
+    performance = [
+        [
+            record.model_id,
+            MODEL_NAME,
+            record.model_version,
+            now,
+            json.dumps(metrics),
+            split,
+            metrics.get("auc"),
+            now,
+        ]
+        for split, metrics in record.metrics.items()
+    ]
     with store.transaction():
-        store.execute("UPDATE models SET status = 'retired' WHERE status = 'active'")
-        store.execute(
-            "INSERT INTO models VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                record.model_id,
-                MODEL_NAME,
-                record.model_version,
-                now,
-                record.data_start,
-                record.data_end,
-                record.data_version,
-                json.dumps(record.splits),
-                json.dumps(record.features),
-                record.seed,
-                json.dumps(record.params),
-                json.dumps(record.importance),
-                record.has_signal,
-                record.summary,
-                artifact,
-                "active",
-            ],
-        )
-        for split, metrics in record.metrics.items():
-            store.execute(
-                "INSERT INTO model_performance VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [
-                    record.model_id,
-                    MODEL_NAME,
-                    record.model_version,
-                    now,
-                    json.dumps(metrics),
-                    split,
-                    metrics.get("auc"),
-                    now,
-                ],
-            )
+        write_rows(store, "models", [*retired, added], delete_where="status = 'active'")
+        write_rows(store, "model_performance", performance)
 
 
 _COLUMNS = (
@@ -144,14 +146,7 @@ def load_artifact(store: Store, model_id: int) -> str:
 
 def replace_predictions(store: Store, rows: list[tuple[Any, ...]]) -> None:
     """The current predictions: one row per open order scored by the active model."""
-    with store.transaction():
-        store.execute("DELETE FROM order_predictions")
-        for start in range(0, len(rows), 5000):
-            chunk = rows[start : start + 5000]
-            marks = ", ".join("(?, ?, ?, ?, ?, ?)" for _ in chunk)
-            store.execute(
-                f"INSERT INTO order_predictions VALUES {marks}", [v for r in chunk for v in r]
-            )
+    write_rows(store, "order_predictions", rows, delete_where="TRUE")
 
 
 def _record(row: dict[str, Any], metrics: dict[str, dict[str, Any]]) -> ModelRecord:

@@ -40,9 +40,11 @@ _DERIVED: dict[str, tuple[str, ...]] = {
     "series_version": ("outcome_series_daily", "outcome_series_hourly"),
     "patterns_version": ("pattern_detections", "event_correlations"),
 }
-#: Result tables a recompute reads back (to keep what it keeps: resolution states, first-seen
-#: times); registered empty when the lake has none.
-_RESULTS = ("root_cause_analysis", "pattern_detections", "event_correlations")
+#: Tables Spark keeps whatever the data version: the model registry and the latest scores.
+_DURABLE = ("models", "model_performance", "order_predictions")
+#: Result tables a recompute or a registration reads back (to keep what it keeps: resolution
+#: states, first-seen times, earlier model versions); registered empty when the lake has none.
+_RESULTS = ("root_cause_analysis", "pattern_detections", "event_correlations", *_DURABLE)
 _META_DELETE = re.compile(r"^\s*DELETE\s+FROM\s+store_meta\s+WHERE\s+key\s*=\s*\?\s*$", re.I)
 _META_INSERT = re.compile(
     r"^\s*INSERT\s+INTO\s+store_meta\s+VALUES\s*\(\s*\?\s*,\s*\?\s*\)\s*$", re.I
@@ -292,7 +294,8 @@ class SparkStore:
         self._write_state(state)
 
     def _register_analytics(self) -> None:
-        """Tables Spark built in earlier sessions, where built from the lake's current data."""
+        """Tables Spark built in earlier sessions: derived ones where built from the lake's
+        current data, the model registry always."""
         state = self._read_state()
         folder = self._state_path().parent
         for key, tables in _DERIVED.items():
@@ -303,6 +306,10 @@ class SparkStore:
                 for table, path in zip(tables, paths, strict=True):
                     self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
                 self._meta[key] = self.manifest.data_version
+        for table in _DURABLE:
+            kept = state["tables"].get(table)
+            if kept and (folder / kept).exists():
+                self.spark.read.parquet(str(folder / kept)).createOrReplaceTempView(table)
 
 
 def _version_key(table: str) -> str | None:

@@ -101,3 +101,25 @@ def test_null_data_has_no_predictive_power(null_store: Any) -> None:
     assert not report.has_signal and "No predictive power" in report.message
     assert all(o.probability == pytest.approx(report.base_rate) for o in report.orders)
     assert all(not o.top_factors for o in report.orders)
+
+
+def test_training_reads_a_bounded_sample_of_a_long_history(
+    null_store: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dfras.predict import service
+
+    store, _ = null_store
+    total = store.fetchall("SELECT count(*) FROM delivery_fact")[0][0]
+    monkeypatch.setattr(service, "MAX_TRAINING_ORDERS", total // 4 + 1)
+    model = train_model(store, seed=0).model
+    assert model.splits["orders_before_until"] == total
+    assert model.splits["sampled_one_in"] == 4
+    used = sum(model.metrics[s]["orders"] for s in ("train", "validation", "test"))
+    closed = store.fetchall("SELECT count(*) FROM delivery_fact WHERE is_closed")[0][0]
+    assert (
+        used
+        == store.fetchall(
+            "SELECT count(*) FROM delivery_fact WHERE is_closed AND order_id % 4 = 0"
+        )[0][0]
+    )
+    assert closed / 5 < used < closed / 3

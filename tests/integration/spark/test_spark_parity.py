@@ -1,6 +1,6 @@
-"""Spark and DuckDB give the same answers: the fact, explain, compare, every order's root cause
-and the pattern scan — on the sample data and on 100k generated orders (one export, one Spark
-session)."""
+"""Spark and DuckDB give the same answers: the fact, explain, compare, every order's root cause,
+the pattern scan and the failure-risk model (its features, metrics and scores) — on the sample
+data and on 100k generated orders (one export, one Spark session)."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ from dfras.generate import generate
 from dfras.ingest.service import ingest_paths
 from dfras.lake.export import export_lake
 from dfras.patterns import service as patterns
+from dfras.predict import service as predict
 from dfras.store import open_store
 from dfras.store.spark import SparkStore
 
@@ -151,6 +152,27 @@ def test_100k_pattern_scan_is_the_same(generated_pair: tuple[Any, SparkStore]) -
     assert patterns.is_current(store)
     # planted bursts, trends and recurring causes: the comparison is not of two empties
     assert assert_same_patterns(duck, store) == len(d.detections) + len(d.correlations) > 20
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1500)
+def test_100k_model_and_risk_scores_are_the_same(generated_pair: tuple[Any, SparkStore]) -> None:
+    duck, store = generated_pair
+    d, s = predict.train_model(duck, seed=0).model, predict.train_model(store, seed=0).model
+    assert (s.model_version, s.status) == ("v1", "active")  # registered in the lake's Spark area
+    assert s.metrics["test"]["orders"] > 10_000
+    assert_same_tree(s.metrics, d.metrics)
+    assert_same_tree(s.importance, d.importance)
+    assert s.splits == d.splits
+    ds, ss = predict.predict_open(duck, top=None), predict.predict_open(store, top=None)
+    assert len(ss.orders) == len(ds.orders) > 1000
+    assert_same_tree([o.to_dict() for o in ss.orders], [o.to_dict() for o in ds.orders])
+    # a second version retires the first, on Spark as on DuckDB
+    predict.train_model(store, seed=1)
+    assert [(m.model_version, m.status) for m in predict.list_models(store)] == [
+        ("v1", "retired"),
+        ("v2", "active"),
+    ]
 
 
 @pytest.mark.sample
