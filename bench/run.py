@@ -7,7 +7,7 @@ patterns: the anomaly, pattern and correlation scan over a generated store (fres
 
 train: ``dfras model train`` on a generated store, process start included.
 
-spark: the fact build and explain on DuckDB and on Spark local over the same data (the lake
+spark: the fact build, explain and per-order causes on DuckDB and on Spark local over the same data (the lake
 exported from the DuckDB store), with the process tree's peak memory and Spark's per-core
 throughput: ``python bench/run.py spark --orders 1000000 10000000 --repeats 1 --keep-data``.
 
@@ -355,8 +355,8 @@ def ensure_lake(orders: int, seed: int, data_root: Path) -> tuple[Path, Path, fl
 
 
 def bench_spark(orders: int, repeats: int, seed: int, data_root: Path) -> dict[str, object]:
-    """Fact build and explain (failure) on DuckDB and on Spark local, alternating, each in a
-    fresh process; peak memory is the whole process tree's (Spark's JVM included)."""
+    """Fact build, explain (failure) and per-order causes on DuckDB and on Spark local,
+    alternating, each in a fresh process; peak memory is the whole process tree's (Spark's JVM included)."""
     import os
 
     store, lake, export_s = ensure_lake(orders, seed, data_root)
@@ -374,10 +374,10 @@ def bench_spark(orders: int, repeats: int, seed: int, data_root: Path) -> dict[s
     if export_s:
         out["lake_export_s"] = export_s
     for engine, rs in runs.items():
-        for key in ("startup_s", "fact_s", "explain_s", "wall_s"):
+        for key in ("startup_s", "fact_s", "explain_s", "causes_s", "wall_s"):
             out[f"{engine}_{key}"] = median([r[key] for r in rs])
         out[f"{engine}_peak_rss_mb"] = max(r["peak_rss_mb"] for r in rs)
-    for key in ("fact_s", "explain_s"):
+    for key in ("fact_s", "explain_s", "causes_s"):
         out[f"ratio_spark_to_duckdb_{key[:-2]}"] = median(
             [s[key] / d[key] for s, d in zip(runs["spark"], runs["duckdb"], strict=True)]
         )
