@@ -18,6 +18,7 @@ from dfras.fact import service as fact_service
 from dfras.ingest.batch import BatchResult, load_file
 from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
 from dfras.ingest.mapping import Mapping
+from dfras.orders import lookups
 from dfras.store.base import Store
 
 Progress = Callable[[str, int, int], None]
@@ -73,6 +74,7 @@ def ingest_paths(
     is False (they are then recomputed on first use); then evaluate the alert rules
     (``alerts``), whose failures never fail the import."""
     started = time.perf_counter()
+    lookups.drop(store)  # a bulk load does not maintain serving indexes row by row
     files = [p for p in expand_paths(paths) if is_data_file(p) or p in paths]
     files.sort(key=lambda p: _load_order(p, mapping))
     report = IngestReport()

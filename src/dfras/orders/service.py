@@ -18,7 +18,9 @@ from dfras.domain.errors import NotFound, UserError
 from dfras.fact import service as fact_service
 from dfras.orders import query as q
 from dfras.query import causes as cq
+from dfras.query.fact import FACT_TABLE
 from dfras.store.base import Store
+from dfras.store.meta import built_from_current_data
 
 MAX_PAGE_SIZE = 500
 
@@ -93,14 +95,19 @@ def _stage(step: TimelineStep) -> str:
 def order_detail(store: Store, order_id: int) -> dict[str, Any]:
     """The order's fact row, its timeline by stage, the evidence behind its cause, the cause,
     what to tell the customer, and its resolution history. Unknown ids raise NotFound."""
-    fact_service.ensure_current(store)
+    current = built_from_current_data(
+        store, {FACT_TABLE: "fact_version", cq.RCA_TABLE: "causes_version"}
+    )
+    if not current[FACT_TABLE]:
+        fact_service.ensure_current(store)
     rows = store.fetch_dicts(q.ORDER_ROW, [order_id])
     if not rows:
         raise NotFound(
             f"no order {order_id} in the store",
             hint="check the id (order ids are numbers), or import the orders first",
         )
-    causes_service.ensure_current(store)
+    if not current[cq.RCA_TABLE]:
+        causes_service.ensure_current(store)
     order = rows[0]
     picks, attempts = cq.split_order_logs(
         store.fetch_dicts(cq.ORDER_LOGS_SQL, [order_id, order_id])

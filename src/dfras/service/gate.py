@@ -67,6 +67,7 @@ class StoreGate:
         return self._marker is not None and os.path.exists(self._marker)
 
     def _open(self) -> None:
+        from dfras.orders import lookups
         from dfras.summaries import service as summaries
 
         try:
@@ -75,6 +76,7 @@ class StoreGate:
             raise StoreBusy(exc.message, hint=exc.hint or "retry in a few seconds") from exc
         try:
             summaries.ensure_current(root)  # the fact and causes too
+            lookups.build(root)
             self.data_version = read_meta(root, "data_version") or "0"
         except BaseException:
             root.close()
@@ -178,7 +180,9 @@ class StoreGate:
 
     @contextmanager
     def writing(self) -> Iterator[DuckDBStore]:
-        """A cursor for writes, alone; derived tables are brought current before release."""
+        """A cursor for writes, alone; derived tables are brought current (and the serving
+        lookups rebuilt) before release."""
+        from dfras.orders import lookups
         from dfras.summaries import service as summaries
 
         root = self._admit(write=True)
@@ -186,6 +190,7 @@ class StoreGate:
         try:
             yield cur
             summaries.ensure_current(cur)
+            lookups.build(cur)
         finally:
             cur.con.close()
             self._leave(write=True)

@@ -58,6 +58,11 @@ class Store(Protocol):
         the engine does not already (a primary key, or none to have: Spark)."""
         ...
 
+    def drop_index_for_lookup(self, table: str, column: str) -> None:
+        """Drop what :meth:`index_for_lookup` made (before a bulk load, which would otherwise
+        maintain it row by row); nothing where the engine's indexes are not its own to drop."""
+        ...
+
     def file_reader(
         self,
         path: Path,

@@ -202,6 +202,9 @@ class DuckDBStore:
             f"CREATE INDEX IF NOT EXISTS {table}_{column}_lookup ON {table} ({column})"
         )
 
+    def drop_index_for_lookup(self, table: str, column: str) -> None:
+        self.con.execute(f"DROP INDEX IF EXISTS {table}_{column}_lookup")
+
     def table_exists(self, name: str) -> bool:
         """Whether the table (or view) exists. A table seen once is remembered by this store and
         its cursors (a catalog lookup costs about a millisecond, and every order detail asks

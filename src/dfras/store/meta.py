@@ -22,9 +22,18 @@ def write_meta(store: Store, key: str, value: str) -> None:
 
 def is_built_from_current_data(store: Store, table: str, version_key: str) -> bool:
     """Whether ``table`` exists and was built from the latest committed data."""
+    return built_from_current_data(store, {table: version_key})[table]
+
+
+def built_from_current_data(store: Store, tables: dict[str, str]) -> dict[str, bool]:
+    """For each table (name -> its version key): whether it exists and was built from the
+    latest committed data, all read in one query (a request checking two tables pays once)."""
+    keys = list(tables.values())
+    marks = ", ".join("?" for _ in keys)
     rows = dict(
         store.fetchall(
-            "SELECT key, value FROM store_meta WHERE key IN (?, 'data_version')", [version_key]
+            f"SELECT key, value FROM store_meta WHERE key IN ({marks}, 'data_version')", keys
         )
     )
-    return rows.get(version_key) == rows.get("data_version") and store.table_exists(table)
+    data = rows.get("data_version")
+    return {t: rows.get(k) == data and store.table_exists(t) for t, k in tables.items()}

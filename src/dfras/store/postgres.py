@@ -169,6 +169,9 @@ class PostgresStore:
         """Nothing to do: the migrations give every tenant table its keys and indexes (the
         service role may not create any)."""
 
+    def drop_index_for_lookup(self, table: str, column: str) -> None:
+        """Nothing to do: the migrations' indexes stay."""
+
     def replace_table(self, name: str, select_sql: str) -> None:
         """Replace this tenant's rows of ``name`` by the result of ``select_sql``.
 

@@ -134,6 +134,9 @@ class SparkStore:
     def index_for_lookup(self, table: str, column: str) -> None:
         """Nothing to do: Parquet has no indexes (row-group statistics prune what they can)."""
 
+    def drop_index_for_lookup(self, table: str, column: str) -> None:
+        """Nothing to do: Parquet has no indexes."""
+
     def replace_table(self, name: str, select_sql: str) -> None:
         """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area)."""
         self.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")

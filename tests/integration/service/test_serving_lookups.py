@@ -1,0 +1,51 @@
+"""The log lookups an order's detail uses: built by the server's gate when it opens the store
+and after its writes, dropped by an import (a bulk load would maintain them row by row), and
+used by the engine for the detail's log query."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from dfras.ingest.service import ingest_paths
+from dfras.orders.lookups import LOG_LOOKUPS
+from dfras.query import causes as cq
+from dfras.service.gate import StoreGate
+from dfras.store import open_store
+
+
+def _indexes(store: Any) -> set[str]:
+    return {r[0] for r in store.fetchall("SELECT index_name FROM duckdb_indexes()")}
+
+
+WANTED = {f"{t}_{c}_lookup" for t, c in LOG_LOOKUPS}
+
+
+def test_gate_builds_the_log_lookups_and_an_import_drops_them(
+    sample_data: Path, tmp_path: Path
+) -> None:
+    location = str(tmp_path / "store.duckdb")
+    store = open_store(location)
+    ingest_paths(store, [sample_data / "orders.csv", sample_data / "fleet_logs.csv",
+                         sample_data / "warehouse_logs.csv"], causes=False, alerts=False)  # fmt: skip
+    assert not WANTED & _indexes(store)
+    store.close()
+
+    gate = StoreGate(location, wait=5)
+    with gate.reading() as cur:
+        assert _indexes(cur) >= WANTED
+        order_id = cur.fetchall("SELECT min(order_id) FROM fleet_logs")[0][0]
+        profile = tmp_path / "profile.json"
+        cur.execute("PRAGMA enable_profiling = 'json'")
+        cur.execute(f"PRAGMA profiling_output = '{profile}'")
+        cur.fetchall(cq.ORDER_LOGS_SQL, [order_id, order_id])
+        cur.execute("PRAGMA disable_profiling")
+        plan = profile.read_text()
+        # both log tables looked up through their index, neither scanned
+        assert (plan.count("Index Scan"), plan.count("Sequential Scan")) == (2, 0)
+    with gate.writing() as cur:  # an import through the server: dropped, then built again
+        ingest_paths(cur, [sample_data / "feedback.csv"], causes=False, alerts=False)
+        assert not WANTED & _indexes(cur)
+    with gate.reading() as cur:
+        assert _indexes(cur) >= WANTED
+    gate.close()
