@@ -61,6 +61,14 @@ class ModelRecord:
         }
 
 
+#: The columns of ``models`` a version fills (a multi-tenant store adds its tenant's).
+MODEL_COLUMNS = (
+    "model_id", "model_name", "model_version", "created_at", "data_start", "data_end",
+    "data_version", "splits", "features", "seed", "params", "importance", "has_signal",
+    "summary", "artifact", "status",
+)  # fmt: skip
+
+
 def next_model_id(store: Store) -> int:
     rows = store.fetchall("SELECT coalesce(max(model_id), 0) FROM models")
     return int(rows[0][0]) + 1
@@ -69,9 +77,11 @@ def next_model_id(store: Store) -> int:
 def register(store: Store, *, record: ModelRecord, artifact: str) -> None:
     """Add a version (active; earlier versions retired) with its metrics per split."""
     now = record.created_at
-    retired = [  # whole rows, in the table's column order, with the status changed
+    retired = [  # the active version's row, with the status changed
         [("retired" if column == "status" else value) for column, value in row.items()]
-        for row in store.fetch_dicts("SELECT * FROM models WHERE status = 'active'")
+        for row in store.fetch_dicts(
+            f"SELECT {', '.join(MODEL_COLUMNS)} FROM models WHERE status = 'active'"
+        )
     ]
     added = [
         record.model_id,
@@ -105,7 +115,13 @@ def register(store: Store, *, record: ModelRecord, artifact: str) -> None:
         for split, metrics in record.metrics.items()
     ]
     with store.transaction():
-        write_rows(store, "models", [*retired, added], delete_where="status = 'active'")
+        write_rows(
+            store,
+            "models",
+            [*retired, added],
+            columns=MODEL_COLUMNS,
+            delete_where="status = 'active'",
+        )
         write_rows(store, "model_performance", performance)
 
 

@@ -33,16 +33,19 @@ def write_rows(
     table: str,
     values: Sequence[Sequence[Any]],
     *,
+    columns: Sequence[str] | None = None,
     delete_where: str | None = None,
     delete_params: Sequence[Any] = (),
     delete_keys: tuple[str, Sequence[Any]] | None = None,
 ) -> None:
     """Delete the rows matching ``delete_where`` (with ``delete_params``) and those whose
-    column ``delete_keys[0]`` is in ``delete_keys[1]``, then add ``values`` (whole rows in the
-    table's column order): all or nothing."""
+    column ``delete_keys[0]`` is in ``delete_keys[1]``, then add ``values``: rows of
+    ``columns`` (default: the table's columns, in order; columns left out take their default,
+    such as a multi-tenant store's tenant). All or nothing."""
     if store.engine == "spark":
-        _rewrite(store, table, values, delete_where, delete_params, delete_keys)
+        _rewrite(store, table, values, columns, delete_where, delete_params, delete_keys)
         return
+    into = f"{table} ({', '.join(columns)})" if columns else table
     with store.transaction():
         if delete_where is not None:
             store.execute(f"DELETE FROM {table} WHERE {delete_where}", list(delete_params))
@@ -59,7 +62,7 @@ def write_rows(
         per_statement = max(1, _PARAMS_PER_STATEMENT // width)
         for i in range(0, len(values), per_statement):
             rows = values[i : i + per_statement]
-            sql = f"INSERT INTO {table} VALUES " + ", ".join(row_marks for _ in rows)
+            sql = f"INSERT INTO {into} VALUES " + ", ".join(row_marks for _ in rows)
             store.execute(sql, [x for row in rows for x in row])
 
 
@@ -67,6 +70,7 @@ def _rewrite(
     store: Store,
     table: str,
     values: Sequence[Sequence[Any]],
+    columns: Sequence[str] | None,
     delete_where: str | None,
     delete_params: Sequence[Any],
     delete_keys: tuple[str, Sequence[Any]] | None,
@@ -74,8 +78,9 @@ def _rewrite(
     import pyarrow as pa
 
     schema = store.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").schema
-    new = pa.Table.from_pylist(
-        [dict(zip(schema.names, row, strict=True)) for row in values], schema=schema
+    names = list(columns) if columns else schema.names
+    new = pa.Table.from_pylist(  # columns left out are NULL (a lake has no defaults)
+        [dict(zip(names, row, strict=True)) for row in values], schema=schema
     )
     store.temp_table_from_arrow(f"{table}_added", new)
     keep = ["TRUE"]

@@ -123,3 +123,9 @@ def test_training_reads_a_bounded_sample_of_a_long_history(
         )[0][0]
     )
     assert closed / 5 < used < closed / 3
+    # the newest version is the one active one
+    from dfras.predict.service import list_models
+
+    statuses = [(m.model_version, m.status) for m in list_models(store)]
+    assert statuses[-1] == (model.model_version, "active")
+    assert [s for _, s in statuses].count("active") == 1

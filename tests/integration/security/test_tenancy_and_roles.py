@@ -459,6 +459,13 @@ def test_tenant_b_on_tenant_a_models_simulations_jobs_gets_404(deployment):
         assert b.get(f"/api/v1/models/{version}").status_code == 404
         assert version not in {m["model_version"] for m in b.get("/api/v1/models").json()}
         assert b.get(f"/api/v1/models/jobs/{training['id']}").status_code == 404
+        # a second version retires the first, within acme's rows only
+        again = _finish(a, a.post("/api/v1/models", json={"seed": 4}))
+        assert again["status"] == "succeeded", again["error"]
+        status = {m["model_version"]: m["status"] for m in a.get("/api/v1/models").json()}
+        assert status[version] == "retired"
+        assert status[again["result"]["model_version"]] == "active"
+        assert list(status.values()).count("active") == 1
 
         body = {"type": "capacity", "parameters": {"warehouse": 1, "change": -0.3}, "runs": 100}
         sim = _finish(a, a.post("/api/v1/simulations", json=body))
