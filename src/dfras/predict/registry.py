@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from dfras.store.base import Store
-from dfras.store.rows import write_rows
+from dfras.store.rows import set_column, write_rows
 
 MODEL_NAME = "failure_risk"
 
@@ -77,12 +77,6 @@ def next_model_id(store: Store) -> int:
 def register(store: Store, *, record: ModelRecord, artifact: str) -> None:
     """Add a version (active; earlier versions retired) with its metrics per split."""
     now = record.created_at
-    retired = [  # the active version's row, with the status changed
-        [("retired" if column == "status" else value) for column, value in row.items()]
-        for row in store.fetch_dicts(
-            f"SELECT {', '.join(MODEL_COLUMNS)} FROM models WHERE status = 'active'"
-        )
-    ]
     added = [
         record.model_id,
         MODEL_NAME,
@@ -115,13 +109,8 @@ def register(store: Store, *, record: ModelRecord, artifact: str) -> None:
         for split, metrics in record.metrics.items()
     ]
     with store.transaction():
-        write_rows(
-            store,
-            "models",
-            [*retired, added],
-            columns=MODEL_COLUMNS,
-            delete_where="status = 'active'",
-        )
+        set_column(store, "models", "status", "'retired'", "status = 'active'")
+        write_rows(store, "models", [added], columns=MODEL_COLUMNS)
         write_rows(store, "model_performance", performance)
 
 

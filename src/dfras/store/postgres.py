@@ -238,10 +238,7 @@ class PostgresStore:
                 f"CREATE TEMPORARY TABLE dfras_load ON COMMIT DROP AS "
                 f"SELECT {cols} FROM {table} LIMIT 0"
             )
-            with cur.copy(f"COPY dfras_load ({cols}) FROM STDIN") as cp:
-                for batch in data.to_batches(_COPY_BATCH):
-                    for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-                        cp.write_row(row)
+            _copy_rows(cur, f"COPY dfras_load ({cols}) FROM STDIN", data)
             cur.execute(f"DELETE FROM {table}")
             cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM dfras_load")
 
@@ -258,15 +255,7 @@ class PostgresStore:
                 + ", ".join(f'"{_dq(c)}" {t}' for c, t in cols)
                 + ")"
             )
-            with cur.copy(f"COPY {name} FROM STDIN") as cp:
-                for batch in data.to_batches(_COPY_BATCH):
-                    for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
-                        cp.write_row(
-                            [
-                                json.dumps(v) if is_json and v is not None else v
-                                for v, is_json in zip(row, nested, strict=True)
-                            ]
-                        )
+            _copy_rows(cur, f"COPY {name} FROM STDIN", data, as_json=nested)
 
     # -- reading input files --------------------------------------------------------------
 
@@ -337,6 +326,19 @@ def _duckdb_type(desc: Any) -> str:
         precision, scale = desc.precision, desc.scale
         return f"DECIMAL({precision or 18},{scale or 0})" if precision else "DOUBLE"
     return _PG_TO_DUCKDB.get(desc.type_code, "VARCHAR")
+
+
+def _copy_rows(cur: Any, copy_sql: str, data: pa.Table, as_json: list[bool] | None = None) -> None:
+    """COPY ``data`` row by row (in batches); columns flagged in ``as_json`` as JSON text."""
+    with cur.copy(copy_sql) as cp:
+        for batch in data.to_batches(_COPY_BATCH):
+            for row in zip(*(c.to_pylist() for c in batch.columns), strict=True):
+                if as_json is not None:
+                    row = tuple(
+                        json.dumps(v) if j and v is not None else v
+                        for v, j in zip(row, as_json, strict=True)
+                    )
+                cp.write_row(row)
 
 
 def _arrow_pg_type(t: pa.DataType) -> str:

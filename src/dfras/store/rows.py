@@ -1,10 +1,10 @@
 """Writing a few rows into a result table, the same call on every engine.
 
 Result tables that Python fills (pattern detections, model versions, predictions) change by
-deleting some rows and adding others. DuckDB and PostgreSQL do that in one transaction with
-``DELETE`` and multi-row ``INSERT``; Spark's tables take no row changes, so there the table is
-rewritten whole from the rows it keeps and the new ones (these tables hold hundreds to a few
-hundred thousand rows, never the orders themselves).
+deleting some rows and adding others, or by setting one column of some rows. DuckDB and
+PostgreSQL do that with ``DELETE``, multi-row ``INSERT`` and ``UPDATE``; Spark's tables take no
+row changes, so there the table is rewritten whole (these tables hold hundreds to a few hundred
+thousand rows, never the orders themselves).
 
 Example:
     >>> from dfras.store import open_store
@@ -12,8 +12,9 @@ Example:
     >>> store.execute("CREATE TABLE t (k VARCHAR, v BIGINT)")
     >>> write_rows(store, "t", [["a", 1], ["b", 2]])
     >>> write_rows(store, "t", [["a", 3]], delete_keys=("k", ["a"]))
+    >>> set_column(store, "t", "v", "0", "k = 'b'")
     >>> store.fetchall("SELECT * FROM t ORDER BY k")
-    [('a', 3), ('b', 2)]
+    [('a', 3), ('b', 0)]
 """
 
 from __future__ import annotations
@@ -100,3 +101,19 @@ def _rewrite(
     )
     for name in scratch:
         store.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def set_column(store: Store, table: str, column: str, value_sql: str, where: str) -> None:
+    """``UPDATE table SET column = value_sql WHERE where``; on Spark, the table rewritten with
+    the column's new value where ``where`` holds."""
+    if store.engine != "spark":
+        store.execute(f"UPDATE {table} SET {column} = {value_sql} WHERE {where}")
+        return
+    names = store.fetch_arrow(f"SELECT * FROM {table} LIMIT 0").schema.names
+    select = ", ".join(
+        f"CASE WHEN coalesce(({where}), FALSE) THEN {value_sql} ELSE {n} END AS {n}"
+        if n == column
+        else n
+        for n in names
+    )
+    store.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {select} FROM {table}")

@@ -302,13 +302,14 @@ class SparkStore:
         state = self._read_state()
         folder = self._state_path().parent
         for key, tables in _DERIVED.items():
-            paths = [folder / state["tables"].get(t, "\0") for t in tables]
-            if state["meta"].get(key) == self.manifest.data_version and all(
-                p.exists() for p in paths
+            kept = [state["tables"].get(t) for t in tables]
+            if state["meta"].get(key) != self.manifest.data_version or not all(
+                name and (folder / name).exists() for name in kept
             ):
-                for table, path in zip(tables, paths, strict=True):
-                    self.spark.read.parquet(str(path)).createOrReplaceTempView(table)
-                self._meta[key] = self.manifest.data_version
+                continue
+            for table, name in zip(tables, kept, strict=True):
+                self.spark.read.parquet(str(folder / str(name))).createOrReplaceTempView(table)
+            self._meta[key] = self.manifest.data_version
         for table in _DURABLE:
             kept = state["tables"].get(table)
             if kept and (folder / kept).exists():
