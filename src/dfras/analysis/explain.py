@@ -143,7 +143,7 @@ def explain(
             _test_chunk(table, columns, out, totals, ties, acc, pairs=pairs_phase)
     tested.singles, tested.pairs = acc.singles_tested, acc.pairs_tested
     if windows:
-        wins = _windows(store, exprs, out, where, params, min_support)
+        wins = _windows(store, exprs, out, min_support)
         tested.windows = len(wins)
         for f in wins:
             acc.add(f, keep=True)
@@ -176,7 +176,7 @@ def explain(
         overlap_counter=overlaps if out.name == "failure" else None,
     )
     if triples and out.name != "delay":
-        extra = _triples(store, exprs, names, kept, out, where, params, min_support, fdr)
+        extra = _triples(store, names, kept, out, min_support, fdr)
         tested.triples = extra[1]
         tested.hypotheses += extra[1]
         kept += extra[0]
@@ -412,19 +412,12 @@ def _test_chunk(
             acc.keep(f, family, start + int(i))
 
 
-def _windows(
-    store: Store,
-    exprs: dict[str, str],
-    out: Outcome,
-    where: str,
-    params: list[Any],
-    min_support: int,
-) -> list[Finding]:
+def _windows(store: Store, exprs: dict[str, str], out: Outcome, min_support: int) -> list[Finding]:
     found: list[Finding] = []
     for name in WINDOW_ATTRIBUTES:
         if name not in exprs:
             continue
-        rows = store.fetchall(q.daily_query(name, exprs[name], out, where), params)
+        rows = store.fetchall(q.daily_query(name, out))
         for w in scan_windows(rows, min_support=min_support):
             found.append(
                 Finding(
@@ -615,12 +608,9 @@ def _overlap_counts(
 
 def _triples(
     store: Store,
-    exprs: dict[str, str],
     names: list[str],
     kept: list[Finding],
     out: Outcome,
-    where: str,
-    params: list[Any],
     min_support: int,
     fdr: float,
 ) -> tuple[list[Finding], int]:
@@ -640,9 +630,9 @@ def _triples(
                 and any(ATTRIBUTES[a].high_cardinality for a in pair.conditions)
             )
         ]
-        sql, p2 = q.extension_query(exprs, pair.conditions, extend, out, where, min_support)
+        sql, p2 = q.extension_query(pair.conditions, extend, out, min_support)
         rows = []
-        for g in store.fetch_dicts(sql, params + p2):
+        for g in store.fetch_dicts(sql, p2):
             attrs = q.grouped_attributes(int(g["gid"]), extend)
             if len(attrs) != 1 or g[f"a_{attrs[0]}"] is None:
                 continue

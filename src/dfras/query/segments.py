@@ -125,7 +125,7 @@ def _base(
     cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
     flags = ", ".join(f"({cond}) AS k_{dom}" for dom, cond in KNOWN.items() if dom != "order")
     if outcome.measured:
-        measure = f"{outcome.value} AS v"
+        measure = f"{outcome.value} AS v, order_day"
         # mid-ranks within the orders where the compared attributes are known: a segment is
         # ranked only against the orders it is compared with
         parts = []
@@ -189,7 +189,7 @@ def base_table_sql(
     # every column named (no SELECT * REPLACE): the same statement runs on every engine
     flags = [f"k_{dom}" for dom in KNOWN if dom != "order"]
     if outcome.measured:
-        rest = ["v", *(rank_key(k) for k in keys or [frozenset()])]
+        rest = ["v", "order_day", *(rank_key(k) for k in keys or [frozenset()])]
     else:
         rest = ["y", "order_day", "reason"]
     cols = ", ".join([trimmed.get(n, f"a_{n}") for n in exprs] + flags + rest)
@@ -252,15 +252,13 @@ def tie_term_query(outcome: Outcome, where: str, key: frozenset[str] = frozenset
 ) x"""
 
 
-def daily_query(attribute: str, expr: str, outcome: Outcome, where: str) -> str:
-    """Per entity and day: population and outcomes (the input of the window scan)."""
-    if outcome.measured:
-        m = f"count(*) AS n, count(*) FILTER (WHERE {outcome.value} > 0) AS k"
-    else:
-        m = f"count(*) AS n, sum(CASE WHEN {outcome.event} THEN 1 ELSE 0 END) AS k"
-    return f"""SELECT {expr} AS value, order_day AS day, {m}
-FROM {FACT_TABLE} WHERE {outcome.population} AND {where} AND {expr} IS NOT NULL
-GROUP BY ALL ORDER BY 1, 2"""
+def daily_query(attribute: str, outcome: Outcome) -> str:
+    """Per entity and day: population and outcomes (the input of the window scan), read from
+    the materialised base (see :func:`base_table_sql`)."""
+    k = "count(*) FILTER (WHERE v > 0)" if outcome.measured else "sum(y)"
+    return f"""SELECT a_{attribute} AS value, order_day AS day, count(*) AS n, {k} AS k
+FROM {BASE_TABLE} WHERE a_{attribute} IS NOT NULL
+GROUP BY 1, 2 ORDER BY 1, 2"""
 
 
 def reason_totals_query(where: str) -> str:
@@ -272,14 +270,14 @@ GROUP BY 1 ORDER BY failed DESC, reason"""
 
 
 def extension_query(
-    exprs: dict[str, str],
     fixed: dict[str, object],
     extend: list[str],
     outcome: Outcome,
-    where: str,
     min_support: int,
 ) -> tuple[str, list[object]]:
-    """Counts of a pair extended by each third attribute, within the pair's orders."""
+    """Counts of a pair extended by each third attribute, within the pair's orders, read
+    from the materialised base (see :func:`base_table_sql`; its trimmed values lose nothing
+    here: a triple never has more orders than the pair or the value it adds)."""
     params: list[object] = []
     conds = []
     for name, value in fixed.items():
@@ -287,9 +285,8 @@ def extension_query(
         params.append(value)
     grouping = ", ".join(f"(a_{n})" for n in extend)
     gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in extend) + ")"
-    sql = f"""WITH {_base(exprs, outcome, where)}
-SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in extend)}, {_measures(outcome)}
-FROM base WHERE {" AND ".join(conds)}
+    sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in extend)}, {_measures(outcome)}
+FROM {BASE_TABLE} WHERE {" AND ".join(conds)}
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
     return sql, params
