@@ -443,7 +443,7 @@ def _per_cause(
     """Each recorded reason as its own outcome: a value whose rate of that reason is high.
 
     Counted from the materialised base (the failure outcome's orders carry their reason)."""
-    rows = store.fetch_dicts(q.base_reason_counts_query(names))
+    table = store.fetch_arrow(q.base_reason_counts_query(names))
     patterns = store.fetch_dicts(q.base_reason_totals_query())
     pop: dict[str, float] = {}
     by_reason: dict[tuple[str, str], float] = {}
@@ -455,19 +455,26 @@ def _per_cause(
                 key = (dom, pat["reason"])
                 by_reason[key] = by_reason.get(key, 0.0) + float(pat["n"])
     cells: list[tuple[str, Any, str, float, float, float, float]] = []
-    for r in rows:
-        attrs = q.grouped_attributes(int(r["gid"]), names)
+    gids = np.asarray(table.column("gid").to_numpy(zero_copy_only=False), dtype=np.int64)
+    reasons_all = table.column("reason")
+    k_all = table.column("k")
+    # one grouping set per attribute: read its three columns at once, not row by row
+    for gid in np.unique(gids):
+        attrs = q.grouped_attributes(int(gid), names)
         if len(attrs) != 1:
             continue
         a = attrs[0]
-        v = r[f"a_{a}"]
-        if v is None or (a, v) not in support:
-            continue
         dom = ATTRIBUTES[a].domain
-        k_tot = by_reason.get((dom, r["reason"]), 0.0)
-        if k_tot < 10:
-            continue
-        cells.append((a, v, r["reason"], float(r["k"]), float(support[(a, v)]), k_tot, pop[dom]))
+        rows = np.nonzero(gids == gid)[0]
+        values = table.column(f"a_{a}").take(rows).to_pylist()
+        reasons = reasons_all.take(rows).to_pylist()
+        ks = k_all.take(rows).to_pylist()
+        for v, reason, k_v in zip(values, reasons, ks, strict=True):
+            n_v = support.get((a, v)) if v is not None else None
+            k_tot = by_reason.get((dom, reason), 0.0)
+            if n_v is None or k_tot < 10:
+                continue
+            cells.append((a, v, reason, float(k_v), float(n_v), k_tot, pop[dom]))
     if not cells:
         return []
     k = np.array([c[3] for c in cells])

@@ -127,13 +127,18 @@ def _base(
     if outcome.measured:
         measure = f"{outcome.value} AS v, order_day"
         # mid-ranks within the orders where the compared attributes are known: a segment is
-        # ranked only against the orders it is compared with
+        # ranked only against the orders it is compared with. An order's mid-rank among the
+        # orders of one key is (orders of that key with a value ≤ its own) − (its ties − 1) / 2:
+        # running counts over one ordering by value, shared by every key, instead of one sort
+        # per key
         parts = []
         for key in keys or [frozenset()]:
             cond = " AND ".join(f"k_{d}" for d in sorted(key)) or "TRUE"
+            member = f"CASE WHEN {cond} THEN 1 ELSE 0 END"
             parts.append(
-                f"CASE WHEN {cond} THEN rank() OVER (PARTITION BY {cond} ORDER BY v) "
-                f"+ (count(*) OVER (PARTITION BY {cond}, v) - 1) / 2.0 END AS {rank_key(key)}"
+                f"CASE WHEN {cond} THEN sum({member}) OVER (ORDER BY v RANGE BETWEEN "
+                f"UNBOUNDED PRECEDING AND CURRENT ROW) - (sum({member}) OVER (PARTITION BY v) "
+                f"- 1) / 2.0 END AS {rank_key(key)}"
             )
         ranks = ", " + ", ".join(parts)
         return f"""base0 AS MATERIALIZED (
@@ -206,17 +211,27 @@ def counts_queries(
     *,
     min_support: int,
     chunk: int = 40,
+    block: int = 4,
 ) -> list[SegmentQuery]:
     """Queries counting every grouping set (attribute or pair) above ``min_support`` over the
-    materialised base (see :func:`base_table_sql`).
+    materialised base (see :func:`base_table_sql`); every set is counted by exactly one query.
 
-    The sets are split into chunks of ``chunk`` sets: one query per chunk keeps the engine's
-    hash tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID``
-    is over its own ``columns``.
+    Sets of low-cardinality attributes are counted in blocks (:func:`attribute_blocks`): the
+    base is grouped once by a block's attributes (a few thousand groups), and the block's
+    singles and pairs are summed from that small result. Each set costs the engine a pass of
+    its own over the base, so this turns dozens of passes into a handful. Sets with a
+    high-cardinality attribute are counted directly, split into chunks of ``chunk`` sets: one
+    query per chunk keeps the engine's hash tables (one per grouping set) within its memory
+    limit. Each query's ``GROUPING_ID`` is over its own ``columns``.
     """
-    out = []
-    for i in range(0, len(sets), chunk):
-        part = sets[i : i + chunk]
+    low = [s for s in sets if not any(ATTRIBUTES[a].high_cardinality for a in s)]
+    high = [s for s in sets if any(ATTRIBUTES[a].high_cardinality for a in s)]
+    out = [
+        _block_query(exprs, attrs, part, outcome, min_support=min_support)
+        for attrs, part in attribute_blocks(low, size=block)
+    ]
+    for i in range(0, len(high), chunk):
+        part = high[i : i + chunk]
         names = [n for n in exprs if any(n in s for s in part)]
         grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
         gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
@@ -227,6 +242,72 @@ GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
         out.append(SegmentQuery(sql=sql, params=[], columns=names, sets=part))
     return out
+
+
+def attribute_blocks(
+    sets: list[tuple[str, ...]], *, size: int = 4
+) -> list[tuple[list[str], list[tuple[str, ...]]]]:
+    """Group singles and pairs into blocks of at most ``size`` attributes, each set in exactly
+    one block that holds all its attributes (greedy: a block grows by the attribute that
+    brings the most pairs not yet placed).
+
+    >>> attribute_blocks([("a",), ("a", "b"), ("b", "c"), ("a", "c"), ("d",)], size=3)
+    [(['a', 'b', 'c'], [('a',), ('a', 'b'), ('b', 'c'), ('a', 'c')]), (['d'], [('d',)])]
+    """
+    order = {a: i for i, a in enumerate(dict.fromkeys(a for s in sets for a in s))}
+    pending = [s for s in sets if len(s) == 2]
+    blocks: list[list[str]] = []
+    while pending:
+        attrs = list(pending[0])
+        while len(attrs) < size:
+            gain = {
+                c: sum(1 for s in pending if c in s and any(a in s for a in attrs))
+                for c in order
+                if c not in attrs
+            }
+            best = max(gain, key=lambda c: (gain[c], -order[c]), default=None)
+            if best is None or gain[best] == 0:
+                break
+            attrs.append(best)
+        blocks.append(attrs)
+        pending = [s for s in pending if not all(a in attrs for a in s)]
+    # singles ride along in a block that already holds their attribute; the rest share blocks
+    loose = [a for a in order if not any(a in b for b in blocks)]
+    blocks += [loose[i : i + size] for i in range(0, len(loose), size)]
+    placed: list[list[tuple[str, ...]]] = [[] for _ in blocks]
+    for s in sets:
+        j = next(j for j, b in enumerate(blocks) if all(a in b for a in s))
+        placed[j].append(s)
+    return [
+        (sorted(b, key=order.__getitem__), part)
+        for b, part in zip(blocks, placed, strict=True)
+        if part
+    ]
+
+
+def _block_query(
+    exprs: dict[str, str],
+    attrs: list[str],
+    part: list[tuple[str, ...]],
+    outcome: Outcome,
+    *,
+    min_support: int,
+) -> SegmentQuery:
+    """One block's sets, summed from the base grouped once by the block's attributes (every
+    measure is a count or a sum, so the fine groups add up to any coarser one)."""
+    names = [n for n in exprs if n in attrs]
+    cols = ", ".join(f"a_{n}" for n in names)
+    keys = rank_keys(part) if outcome.measured else None
+    sums = ["CAST(sum(n) AS BIGINT) AS n", "CAST(sum(k) AS BIGINT) AS k"]
+    if outcome.measured:
+        sums += ["sum(s) AS s", "sum(ss) AS ss"]
+        sums += [f"sum({rank_key(k)}) AS {rank_key(k)}" for k in keys or [frozenset()]]
+    grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
+    sql = f"""SELECT GROUPING_ID({cols}) AS gid, {cols}, {", ".join(sums)}
+FROM (SELECT {cols}, {_measures(outcome, keys)} FROM {BASE_TABLE} GROUP BY {cols}) fine
+GROUP BY GROUPING SETS ({grouping})
+HAVING sum(n) >= {int(min_support)}"""
+    return SegmentQuery(sql=sql, params=[], columns=names, sets=part)
 
 
 def availability_query(outcome: Outcome, where: str) -> str:
