@@ -133,7 +133,7 @@ def bench_explain(orders: int, repeats: int, seed: int, data_root: Path) -> dict
     """``dfras explain`` (whole process) against the bare count of every attribute and pair."""
     store = ensure_store(orders, seed, data_root)
     out: dict[str, object] = {"benchmark": "explain", "orders": orders, "repeats": repeats}
-    for outcome in ("failure", "late"):
+    for outcome in ("failure", "late", "delay"):
         ex: list[Run] = []
         floor: list[Run] = []
         ratios: list[float] = []

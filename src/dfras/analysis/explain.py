@@ -1,8 +1,9 @@
 """Segment explanation: which attribute combinations have an outcome rate above the rest.
 
-The engine counts every attribute and allowed pair in one grouping-sets query (pruned by
-support), the daily series of each entity for time windows, and each recorded reason per
-attribute value (per-cause findings). Python then tests each group against the rest of the
+The engine counts every attribute and allowed pair with a few grouping-sets queries over the
+materialised population (pruned by support; see ``dfras.query.segments``), the daily series
+of each entity for time windows, and each recorded reason per attribute value (per-cause
+findings). Python then tests each group against the rest of the
 scope where its attributes are known (Fisher's exact test; Welch and rank tests for delay),
 controls the false discovery rate with Benjamini–Hochberg over *every* hypothesis tested, drops
 combinations that add nothing over a simpler one and singles a pair explains away, extends the
@@ -627,6 +628,9 @@ def _triples(
         (f for f in kept if f.kind == "segment" and f.size == 2), key=lambda f: -f.excess
     )[:5]
     candidates: list[tuple[Finding, Finding]] = []
+    if pairs:
+        sql, p1 = q.orders_of_sql([pair.conditions for pair in pairs])
+        store.execute(sql, p1)
     for pair in pairs:
         extend = [
             n
@@ -637,7 +641,7 @@ def _triples(
                 and any(ATTRIBUTES[a].high_cardinality for a in pair.conditions)
             )
         ]
-        sql, p2 = q.extension_query(pair.conditions, extend, out, min_support)
+        sql, p2 = q.extension_query(pair.conditions, extend, out, min_support, source=q.PAIRS_TABLE)
         rows = []
         for g in store.fetch_dicts(sql, p2):
             attrs = q.grouped_attributes(int(g["gid"]), extend)
@@ -672,6 +676,8 @@ def _triples(
                     ),
                 )
             )
+    if pairs:
+        store.execute(f"DROP TABLE IF EXISTS {q.PAIRS_TABLE}")
     m = len(candidates)
     found = []
     for pair, t in candidates:

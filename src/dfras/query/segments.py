@@ -1,9 +1,12 @@
-"""Segment counting queries: every attribute and pair counted in one engine pass.
+"""Segment counting queries: every attribute and pair counted over one materialised population.
 
-The explanation's candidate search is a single ``GROUP BY GROUPING SETS`` over the scope's
-population: one set per attribute and per allowed pair, pruned by support in ``HAVING``, with
-``GROUPING_ID`` telling the sets apart. Measured outcomes (delay hours) also get the sums a
-Welch interval and a rank test need. Everything returned is aggregated; Python sees only groups.
+The explanation's candidate search materialises the scope's population once (a narrow base
+table), then counts it with a few ``GROUP BY GROUPING SETS`` queries: one set per attribute and
+per allowed pair, pruned by support in ``HAVING``, with ``GROUPING_ID`` telling the sets apart.
+Low-cardinality sets are summed in blocks from one fine grouping; each high-cardinality
+attribute's sets read only the orders where it is known. Measured outcomes (delay hours) also
+get the sums a Welch interval and a rank test need. Everything returned is aggregated; Python
+sees only groups.
 """
 
 from __future__ import annotations
@@ -220,9 +223,9 @@ def counts_queries(
     base is grouped once by a block's attributes (a few thousand groups), and the block's
     singles and pairs are summed from that small result. Each set costs the engine a pass of
     its own over the base, so this turns dozens of passes into a handful. Sets with a
-    high-cardinality attribute are counted directly, split into chunks of ``chunk`` sets: one
-    query per chunk keeps the engine's hash tables (one per grouping set) within its memory
-    limit. Each query's ``GROUPING_ID`` is over its own ``columns``.
+    high-cardinality attribute are counted directly, per such attribute over the orders where
+    it is known, in chunks of ``chunk`` sets: one query per chunk keeps the engine's hash
+    tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID`` is over its own ``columns``.
     """
     low = [s for s in sets if not any(ATTRIBUTES[a].high_cardinality for a in s)]
     high = [s for s in sets if any(ATTRIBUTES[a].high_cardinality for a in s)]
@@ -230,17 +233,24 @@ def counts_queries(
         _block_query(exprs, attrs, part, outcome, min_support=min_support)
         for attrs, part in attribute_blocks(low, size=block)
     ]
-    for i in range(0, len(high), chunk):
-        part = high[i : i + chunk]
-        names = [n for n in exprs if any(n in s for s in part)]
-        grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
-        gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
-        keys = rank_keys(part) if outcome.measured else None
-        sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome, keys)}
-FROM {BASE_TABLE}
+    # per high-cardinality attribute, only the orders whose value survived the support bar
+    # (the others are NULL in the base, and no set of theirs can be reported)
+    by_entity: dict[str, list[tuple[str, ...]]] = {}
+    for s in high:
+        entity = next(a for a in s if ATTRIBUTES[a].high_cardinality)
+        by_entity.setdefault(entity, []).append(s)
+    for entity, entity_sets in by_entity.items():
+        for i in range(0, len(entity_sets), chunk):
+            part = entity_sets[i : i + chunk]
+            names = [n for n in exprs if any(n in s for s in part)]
+            grouping = ", ".join("(" + ", ".join(f"a_{n}" for n in s) + ")" for s in part)
+            gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in names) + ")"
+            keys = rank_keys(part) if outcome.measured else None
+            sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in names)}, {_measures(outcome, keys)}
+FROM {BASE_TABLE} WHERE a_{entity} IS NOT NULL
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
-        out.append(SegmentQuery(sql=sql, params=[], columns=names, sets=part))
+            out.append(SegmentQuery(sql=sql, params=[], columns=names, sets=part))
     return out
 
 
@@ -355,10 +365,12 @@ def extension_query(
     extend: list[str],
     outcome: Outcome,
     min_support: int,
+    source: str = BASE_TABLE,
 ) -> tuple[str, list[object]]:
     """Counts of a pair extended by each third attribute, within the pair's orders, read
     from the materialised base (see :func:`base_table_sql`; its trimmed values lose nothing
-    here: a triple never has more orders than the pair or the value it adds)."""
+    here: a triple never has more orders than the pair or the value it adds) or from
+    ``source``, a part of it that holds the pair's orders."""
     params: list[object] = []
     conds = []
     for name, value in fixed.items():
@@ -367,10 +379,28 @@ def extension_query(
     grouping = ", ".join(f"(a_{n})" for n in extend)
     gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in extend) + ")"
     sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in extend)}, {_measures(outcome)}
-FROM {BASE_TABLE} WHERE {" AND ".join(conds)}
+FROM {source} WHERE {" AND ".join(conds)}
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
     return sql, params
+
+
+PAIRS_TABLE = "dfras_explain_pairs"
+
+
+def orders_of_sql(conditions: list[dict[str, object]]) -> tuple[str, list[object]]:
+    """Materialise the base's orders inside any of the given segments (one pass over the
+    base, so the queries that then look inside each segment read a small table)."""
+    params: list[object] = []
+    alternatives = []
+    for cond in conditions:
+        alternatives.append("(" + " AND ".join(f"a_{n} = ?" for n in cond) + ")")
+        params += list(cond.values())
+    where = " OR ".join(alternatives) or "FALSE"
+    return (
+        f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} AS SELECT * FROM {BASE_TABLE} WHERE {where}",
+        params,
+    )
 
 
 def medians_query(
