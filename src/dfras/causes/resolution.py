@@ -116,28 +116,38 @@ def resolution_state(store: Store, order_id: int) -> dict[str, Any]:
 
 def resolution_history(store: Store, order_id: int) -> list[dict[str, Any]]:
     """Every change of the order's resolution, oldest first."""
-    if not store.table_exists(HISTORY_TABLE):
-        return []
+    return resolution_histories(store, [order_id]).get(order_id, [])
+
+
+def resolution_histories(store: Store, order_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every change of each order's resolution, oldest first (orders never changed are
+    absent), in one query."""
+    if not order_ids or not store.table_exists(HISTORY_TABLE):
+        return {}
     # ties in time keep the order they were written in (DuckDB's rowid, PostgreSQL's ctid)
     tie = "ctid" if store.engine == "postgres" else "rowid"
+    marks = ", ".join("?" for _ in order_ids)
     rows = store.fetch_dicts(
-        f"""SELECT changed_at, changed_by, from_status, to_status, note, preventive_measures
-            FROM {HISTORY_TABLE} WHERE order_id = ? ORDER BY changed_at, {tie}""",
-        [order_id],
+        f"""SELECT order_id, changed_at, changed_by, from_status, to_status, note,
+                   preventive_measures
+            FROM {HISTORY_TABLE} WHERE order_id IN ({marks}) ORDER BY order_id, changed_at, {tie}""",
+        list(order_ids),
     )
-    return [
-        {
-            "at": r["changed_at"].isoformat(),
-            "by": r["changed_by"],
-            "from": r["from_status"],
-            "to": r["to_status"],
-            "note": r["note"],
-            "preventive_measures": json.loads(r["preventive_measures"])
-            if r["preventive_measures"]
-            else [],
-        }
-        for r in rows
-    ]
+    out: dict[int, list[dict[str, Any]]] = {}
+    for r in rows:
+        out.setdefault(int(r["order_id"]), []).append(
+            {
+                "at": r["changed_at"].isoformat(),
+                "by": r["changed_by"],
+                "from": r["from_status"],
+                "to": r["to_status"],
+                "note": r["note"],
+                "preventive_measures": json.loads(r["preventive_measures"])
+                if r["preventive_measures"]
+                else [],
+            }
+        )
+    return out
 
 
 def cause_with_resolution(store: Store, order_id: int) -> dict[str, Any]:

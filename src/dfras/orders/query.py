@@ -54,4 +54,8 @@ def count_sql(where: str) -> str:
 
 CAUSE_FILTER = f"order_id IN (SELECT order_id FROM {RCA_TABLE} WHERE primary_cause = ?)"
 
-ORDER_ROW = f"SELECT * FROM {FACT_TABLE} WHERE order_id = ?"
+
+def order_rows_sql(count: int) -> str:
+    """The fact rows of ``count`` orders (parameters: the ids), in id order."""
+    marks = ", ".join("?" for _ in range(count))
+    return f"SELECT * FROM {FACT_TABLE} WHERE order_id IN ({marks}) ORDER BY order_id"

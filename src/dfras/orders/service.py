@@ -13,7 +13,7 @@ from typing import Any
 from dfras.analysis.scope import Scope
 from dfras.causes import OrderCause, TimelineStep, messages
 from dfras.causes import service as causes_service
-from dfras.causes.resolution import resolution_history
+from dfras.causes.resolution import resolution_histories
 from dfras.domain.errors import NotFound, UserError
 from dfras.fact import service as fact_service
 from dfras.orders import query as q
@@ -95,41 +95,59 @@ def _stage(step: TimelineStep) -> str:
 def order_detail(store: Store, order_id: int) -> dict[str, Any]:
     """The order's fact row, its timeline by stage, the evidence behind its cause, the cause,
     what to tell the customer, and its resolution history. Unknown ids raise NotFound."""
+    found = order_details(store, [order_id])
+    if order_id not in found:
+        raise NotFound(
+            f"no order {order_id} in the store",
+            hint="check the id (order ids are numbers), or import the orders first",
+        )
+    return found[order_id]
+
+
+def order_details(store: Store, order_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """:func:`order_detail` of several orders at once (unknown ids are absent): one query per
+    part for all of them, so a server answering many requests together pays each lookup once."""
+    ids = list(dict.fromkeys(int(i) for i in order_ids))
+    if not ids:
+        return {}
     current = built_from_current_data(
         store, {FACT_TABLE: "fact_version", cq.RCA_TABLE: "causes_version"}
     )
     if not current[FACT_TABLE]:
         fact_service.ensure_current(store)
-    rows = store.fetch_dicts(q.ORDER_ROW, [order_id])
+    rows = store.fetch_dicts(q.order_rows_sql(len(ids)), ids)
     if not rows:
-        raise NotFound(
-            f"no order {order_id} in the store",
-            hint="check the id (order ids are numbers), or import the orders first",
-        )
+        return {}
     if not current[cq.RCA_TABLE]:
         causes_service.ensure_current(store)
-    order = rows[0]
-    picks, attempts = cq.split_order_logs(
-        store.fetch_dicts(cq.ORDER_LOGS_SQL, [order_id, order_id])
-    )
-    found = store.fetch_dicts(cq.CAUSE_SQL, [order_id])
-    order_cause = OrderCause.from_row(found[0]) if found else None
-    cause = order_cause.to_dict() if order_cause else None
-    timeline = messages.timeline(order, picks, attempts)
-    return {
-        "order": {k: jsonable(v) for k, v in order.items()},
-        "timeline": [
-            {
-                "stage": _stage(s),
-                "event": s.event,
-                "at": s.at.isoformat() if s.at else None,
-                "detail": s.detail,
-                "record": s.record,
-            }
-            for s in timeline
-        ],
-        "evidence": cause["evidence"] if cause else {},
-        "cause": cause,
-        "customer_message": messages.customer_message(order, order_cause),
-        "resolution_history": resolution_history(store, order_id),
-    }
+    ids = [int(r["order_id"]) for r in rows]
+    logs: dict[int, list[dict[str, Any]]] = {}
+    for r in store.fetch_dicts(cq.order_logs_sql(len(ids)), ids + ids):
+        logs.setdefault(int(r["order_id"]), []).append(r)
+    causes = {int(r["order_id"]): r for r in store.fetch_dicts(cq.causes_sql(len(ids)), ids)}
+    histories = resolution_histories(store, ids)
+    out = {}
+    for order in rows:
+        oid = int(order["order_id"])
+        picks, attempts = cq.split_order_logs(logs.get(oid, []))
+        order_cause = OrderCause.from_row(causes[oid]) if oid in causes else None
+        cause = order_cause.to_dict() if order_cause else None
+        timeline = messages.timeline(order, picks, attempts)
+        out[oid] = {
+            "order": {k: jsonable(v) for k, v in order.items()},
+            "timeline": [
+                {
+                    "stage": _stage(s),
+                    "event": s.event,
+                    "at": s.at.isoformat() if s.at else None,
+                    "detail": s.detail,
+                    "record": s.record,
+                }
+                for s in timeline
+            ],
+            "evidence": cause["evidence"] if cause else {},
+            "cause": cause,
+            "customer_message": messages.customer_message(order, order_cause),
+            "resolution_history": histories.get(oid, []),
+        }
+    return out

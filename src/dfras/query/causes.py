@@ -425,18 +425,27 @@ WHERE {cond} ORDER BY r.order_id{tail}"""
 ORDER_SQL = f"""SELECT order_id, status, order_date, promised_delivery_date,
   actual_delivery_date, failure_reason, delay_hours FROM {FACT_TABLE} WHERE order_id = ?"""
 
+
 #: Both log tables of one order in one round trip (parameters: the order id, twice): the
 #: warehouse rows first, then the fleet rows, each in its table's order above.
-ORDER_LOGS_SQL = """SELECT 0 AS part, log_id AS id, warehouse_id, picking_start, picking_end,
+def order_logs_sql(count: int) -> str:
+    """Warehouse and fleet log rows of ``count`` orders (parameters: the ids, twice), each
+    row with its order id, in timeline order within each order."""
+    marks = ", ".join("?" for _ in range(count))
+    return f"""SELECT order_id, 0 AS part, log_id AS id, warehouse_id, picking_start, picking_end,
   dispatch_time, notes, CAST(NULL AS BIGINT) AS driver_id, CAST(NULL AS VARCHAR) AS route_code,
   CAST(NULL AS VARCHAR) AS gps_delay_notes, CAST(NULL AS TIMESTAMP) AS departure_time,
   CAST(NULL AS TIMESTAMP) AS arrival_time, picking_start AS sort_at
-FROM warehouse_logs WHERE order_id = ?
+FROM warehouse_logs WHERE order_id IN ({marks})
 UNION ALL
-SELECT 1, fleet_log_id, NULL, NULL, NULL, NULL, NULL, driver_id, route_code, gps_delay_notes,
-  departure_time, arrival_time, departure_time
-FROM fleet_logs WHERE order_id = ?
-ORDER BY part, sort_at NULLS LAST, id"""
+SELECT order_id, 1, fleet_log_id, NULL, NULL, NULL, NULL, NULL, driver_id, route_code,
+  gps_delay_notes, departure_time, arrival_time, departure_time
+FROM fleet_logs WHERE order_id IN ({marks})
+ORDER BY order_id, part, sort_at NULLS LAST, id"""
+
+
+#: One order's log rows (parameters: the id, twice).
+ORDER_LOGS_SQL = order_logs_sql(1)
 
 _PICK_KEYS = ("warehouse_id", "picking_start", "picking_end", "dispatch_time", "notes")
 _ATTEMPT_KEYS = ("driver_id", "route_code", "gps_delay_notes", "departure_time", "arrival_time")
@@ -457,3 +466,8 @@ def split_order_logs(
 
 
 CAUSE_SQL = f"SELECT * FROM {RCA_TABLE} WHERE order_id = ?"
+
+
+def causes_sql(count: int) -> str:
+    """The stored causes of ``count`` orders (parameters: the ids)."""
+    return f"SELECT * FROM {RCA_TABLE} WHERE order_id IN ({', '.join('?' for _ in range(count))})"

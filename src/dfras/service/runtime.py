@@ -25,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from dfras.service import metrics
+from dfras.service.batching import MissBatcher
 from dfras.service.cache import Cache, cache_key, make_cache
 from dfras.service.gate import StoreGate
 from dfras.service.jobs import Job, JobQueue
@@ -182,6 +183,7 @@ class Runtime:
         self._pending_lock = threading.Lock()
         #: Uncached answers computed at once (more only thrash the engine's memory and cores).
         self._computing = threading.BoundedSemaphore(compute_concurrency())
+        self._batchers: dict[tuple[str, str | None], MissBatcher[Any]] = {}
 
     def lookup(self, kind: str, params: Any) -> bytes | None:
         """A cached answer for the current store version, if there is one."""
@@ -202,6 +204,49 @@ class Runtime:
             metrics.COMPUTE.labels(kind).observe(time.perf_counter() - started)
         self.cache.set(cache_key(version, kind, params), body)
         return body
+
+    def batcher(
+        self, kind: str, work: Callable[[Store, list[Any]], dict[Any, Any]]
+    ) -> MissBatcher[Any]:
+        """The batcher of ``kind``'s misses for the current request's tenant:
+        ``work(store, keys)`` runs on a read cursor of that tenant's store for many keys at
+        once (see :mod:`dfras.service.batching`); tenants never share a batch."""
+        tenant = REQUEST_TENANT.get()
+        if (kind, tenant) not in self._batchers:
+
+            def compute(keys: list[Any]) -> tuple[str, dict[Any, Any]]:
+                # the batch runs outside any one request: it reads as the tenant it serves
+                token = REQUEST_TENANT.set(tenant)
+                try:
+                    with self._computing, self.gate.reading() as store:
+                        version = self.gate.version or "closed"
+                        started = time.perf_counter()
+                        found = work(store, keys)
+                        metrics.COMPUTE.labels(kind).observe(time.perf_counter() - started)
+                finally:
+                    REQUEST_TENANT.reset(token)
+                return version, found
+
+            self._batchers[(kind, tenant)] = MissBatcher(compute)
+        return self._batchers[(kind, tenant)]
+
+    async def answer_batched(
+        self,
+        kind: str,
+        params: Any,
+        key: Any,
+        batcher: MissBatcher[Any],
+        finish: Callable[[Any], Any],
+    ) -> Response:
+        """Like :meth:`answer`, the miss computed together with concurrent ones: ``finish``
+        turns this request's value (or :data:`MISSING`) into its answer (and may raise)."""
+        hit = self.lookup(kind, params)
+        if hit is not None:
+            return json_response(hit, cache="hit")
+        version, value = await batcher.get(key)
+        body = dumps(finish(value))
+        self.cache.set(cache_key(version, kind, params), body)
+        return json_response(body, cache="miss")
 
     def compute_bytes(self, kind: str, params: Any, work: Callable[[Store], bytes]) -> bytes:
         """Like :meth:`compute` for work that already returns bytes (a report file)."""

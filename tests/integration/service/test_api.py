@@ -17,7 +17,7 @@ import pytest
 
 from conftest import Server, start_server, stop
 from dfras.analysis.scope import make_scope
-from dfras.orders.service import list_orders
+from dfras.orders.service import list_orders, order_detail
 from dfras.overview.service import overview
 from dfras.store import open_store
 
@@ -36,6 +36,12 @@ def expected(small_store: Path) -> dict[str, Any]:
             "overview": overview(store, make_scope(city=["Mumbai"])),
             "page": list_orders(store, outcome="late", sort="amount", page=2, page_size=7),
             "failed": [r[0] for r in failed],
+            "details": {
+                oid: json.loads(json.dumps(order_detail(store, oid)))
+                for (oid,) in store.fetchall(
+                    "SELECT order_id FROM delivery_fact ORDER BY order_id DESC LIMIT 60"
+                )
+            },
         }
     finally:
         store.close()
@@ -100,6 +106,39 @@ def test_problems_are_actionable(api: httpx.Client) -> None:
     r = api.post("/ask", json={"question": "x" * 30_000})
     assert r.status_code == 413 and "20,000" in r.json()["detail"]
     assert api.get("/nowhere").status_code == 404
+
+
+def _compute_count(server: Server, kind: str) -> float:
+    for line in httpx.get(server.base_url + "/metrics").text.splitlines():
+        if line.startswith(f'dfras_compute_seconds_count{{kind="{kind}"}}'):
+            return float(line.split()[-1])
+    return 0.0
+
+
+def test_concurrent_order_details_are_looked_up_together(
+    server: Server, expected: dict[str, Any]
+) -> None:
+    """Sixty misses at once (and two unknown ids) share a few batched lookups; each answer is
+    the order's own detail, the unknown ones 404."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    wanted = [*expected["details"], 987_654_321, 987_654_322]
+    before = _compute_count(server, "order")
+
+    def get(oid: int) -> httpx.Response:
+        with httpx.Client(base_url=server.base_url + "/api/v1", timeout=60) as c:
+            return c.get(f"/orders/{oid}")
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = dict(zip(wanted, pool.map(get, wanted), strict=True))
+    for oid, detail in expected["details"].items():
+        assert answers[oid].status_code == 200, answers[oid].text
+        assert answers[oid].headers["x-cache"] == "miss"
+        assert answers[oid].json() == detail
+    for oid in wanted[-2:]:
+        assert answers[oid].status_code == 404 and str(oid) in answers[oid].json()["detail"]
+    batches = _compute_count(server, "order") - before
+    assert 1 <= batches < len(wanted) / 2
 
 
 def test_order_detail_and_resolution_workflow(api: httpx.Client, expected: dict[str, Any]) -> None:
