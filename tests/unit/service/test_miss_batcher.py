@@ -5,11 +5,20 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from dfras.service.batching import MISSING, MissBatcher
+
+
+def _run(coro: Coroutine[Any, Any, Any]) -> Any:
+    """Run ``coro`` on a fresh event loop in its own thread (another test's loop, such as the
+    browser driver's, may be running in this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 class _Lookups:
@@ -37,7 +46,7 @@ def test_concurrent_misses_share_batches() -> None:
     async def main() -> list[tuple[str, Any]]:
         return await asyncio.gather(*(batcher.get(k) for k in range(1, 41)))
 
-    results = asyncio.run(main())
+    results = _run(main())
     assert results == [("v1", k * 10 if k % 7 else MISSING) for k in range(1, 41)]
     # all forty queued before the drain first ran: batches of at most 16, in arrival order
     assert [len(c) for c in work.calls] == [16, 16, 8]
@@ -54,7 +63,7 @@ def test_a_lone_miss_is_computed_at_once_and_repeated_keys_once() -> None:
         second = await asyncio.gather(batcher.get(5), batcher.get(5))
         return [first, *second]
 
-    assert asyncio.run(main()) == [("v1", 30), ("v1", 50), ("v1", 50)]
+    assert _run(main()) == [("v1", 30), ("v1", 50), ("v1", 50)]
     assert work.calls == [[3], [5]]
 
 
@@ -68,7 +77,7 @@ def test_an_error_reaches_every_waiter_of_its_batch_only() -> None:
         after = await batcher.get(6)
         return [first, *rest, after]
 
-    first, second, third, fourth, after = asyncio.run(main())
+    first, second, third, fourth, after = _run(main())
     assert after == ("v1", 60)
     assert first == ("v1", 10)
     for failed in (second, third, fourth):
@@ -89,7 +98,7 @@ def test_a_waiter_gone_is_skipped() -> None:
         gone.cancel()
         return await first, await kept
 
-    assert asyncio.run(main()) == (("v1", 10), ("v1", 30))
+    assert _run(main()) == (("v1", 10), ("v1", 30))
     assert work.calls == [[1], [3]]
 
 
@@ -101,6 +110,6 @@ def test_batches_never_exceed_the_limit(size: int) -> None:
     async def main() -> None:
         await asyncio.gather(*(batcher.get(k) for k in range(1, 21)))
 
-    asyncio.run(main())
+    _run(main())
     assert max(len(c) for c in work.calls) <= size
     assert batcher.batch_sizes == [len(c) for c in work.calls]
