@@ -92,15 +92,20 @@ def _stage(step: TimelineStep) -> str:
     return "outcome"
 
 
+def unknown_order(order_id: int) -> NotFound:
+    """The error for an order id the store does not hold."""
+    return NotFound(
+        f"no order {order_id} in the store",
+        hint="check the id (order ids are numbers), or import the orders first",
+    )
+
+
 def order_detail(store: Store, order_id: int) -> dict[str, Any]:
     """The order's fact row, its timeline by stage, the evidence behind its cause, the cause,
     what to tell the customer, and its resolution history. Unknown ids raise NotFound."""
     found = order_details(store, [order_id])
     if order_id not in found:
-        raise NotFound(
-            f"no order {order_id} in the store",
-            hint="check the id (order ids are numbers), or import the orders first",
-        )
+        raise unknown_order(order_id)
     return found[order_id]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from fastapi import Request
 
-from dfras.domain.errors import NotFound
+from dfras.orders.service import unknown_order
 from dfras.privacy.masking import mask_record, may_see_pii
 from dfras.service.principal import Principal
 from dfras.service.scopes import ScopeModel
@@ -28,17 +28,21 @@ def answer_key(principal: Principal, **params: Any) -> dict[str, Any]:
     }
 
 
+def has_user_scopes() -> bool:
+    """Whether the caller's per-user scopes narrow what she may see."""
+    return ScopeModel.model_validate({}).narrowed() != ScopeModel.model_validate({})
+
+
 def ensure_order_in_scope(store: Store, order_id: int) -> None:
     """404 for an order outside the caller's per-user scopes (as if it did not exist)."""
-    scope = ScopeModel.model_validate({}).narrowed()
-    if scope == ScopeModel.model_validate({}):
+    if not has_user_scopes():
         return
-    where, params = scope.build(store).where()
+    where, params = ScopeModel.model_validate({}).narrowed().build(store).where()
     found = store.fetchall(
         f"SELECT 1 FROM delivery_fact WHERE order_id = ? AND {where}", [order_id, *params]
     )
     if not found:
-        raise NotFound(f"no order {order_id} in the store")
+        raise unknown_order(order_id)
 
 
 def masked(value: Any, principal: Principal) -> Any:

@@ -8,11 +8,22 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 from dfras.auth.roles import Permission
-from dfras.domain.errors import NotFound
 from dfras.orders import query as oq
-from dfras.orders.service import MAX_PAGE_SIZE, list_orders, order_detail, order_details
+from dfras.orders.service import (
+    MAX_PAGE_SIZE,
+    list_orders,
+    order_detail,
+    order_details,
+    unknown_order,
+)
 from dfras.service.batching import MISSING
-from dfras.service.exit import answer_key, ensure_order_in_scope, masked, note_pii_read
+from dfras.service.exit import (
+    answer_key,
+    ensure_order_in_scope,
+    has_user_scopes,
+    masked,
+    note_pii_read,
+)
 from dfras.service.models import OrderDetail, OrderPage
 from dfras.service.principal import Principal, require
 from dfras.service.problems import problem_responses
@@ -101,7 +112,7 @@ async def order(
 
     note_pii_read(request, principal, f"orders/{order_id}")
     key = answer_key(principal, order_id=order_id)
-    if ScopeModel.model_validate({}).narrowed() != ScopeModel.model_validate({}):
+    if has_user_scopes():
         # a caller with per-user scopes: her order is checked against them, on its own
 
         def work(s: Store) -> Any:
@@ -112,10 +123,7 @@ async def order(
 
     def finish(detail: Any) -> Any:
         if detail is MISSING:
-            raise NotFound(
-                f"no order {order_id} in the store",
-                hint="check the id (order ids are numbers), or import the orders first",
-            )
+            raise unknown_order(order_id)
         return masked(detail, principal)
 
     # concurrent misses are looked up together (one query per part for the whole batch)
