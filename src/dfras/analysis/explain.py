@@ -3,11 +3,11 @@
 The engine counts every attribute and allowed pair with a few grouping-sets queries over the
 materialised population (pruned by support; see ``dfras.query.segments``), the daily series
 of each entity for time windows, and each recorded reason per attribute value (per-cause
-findings). Python then tests each group against the rest of the
-scope where its attributes are known (Fisher's exact test; Welch and rank tests for delay),
-controls the false discovery rate with Benjamini–Hochberg over *every* hypothesis tested, drops
-combinations that add nothing over a simpler one and singles a pair explains away, extends the
-strongest pairs by a third attribute, and ranks what is left by excess outcomes.
+findings). Python then tests each group against the rest of the scope where its attributes are
+known (Fisher's exact test; Welch and rank tests for delay), controls the false discovery rate
+with Benjamini–Hochberg over *every* hypothesis tested, drops combinations that add nothing
+over a simpler one and singles a pair explains away, extends the strongest pairs by a third
+attribute, and ranks what is left by excess outcomes.
 """
 
 from __future__ import annotations
@@ -471,7 +471,7 @@ def _per_cause(
         reasons = reasons_all.take(rows).to_pylist()
         ks = k_all.take(rows).to_pylist()
         for v, reason, k_v in zip(values, reasons, ks, strict=True):
-            n_v = support.get((a, v)) if v is not None else None
+            n_v = support.get((a, v))
             k_tot = by_reason.get((dom, reason), 0.0)
             if n_v is None or k_tot < 10:
                 continue
@@ -560,12 +560,11 @@ def _reason_counts(
 
 def _condition_sql(exprs: dict[str, str], f: Finding) -> tuple[str, list[Any]]:
     """A finding's conditions over the materialised base (its ``a_`` columns)."""
-    conds = [f"a_{a} = ?" for a in f.conditions]
-    params: list[Any] = list(f.conditions.values())
+    sql, params = q.conditions_sql(f.conditions)
     if f.window:
-        conds.append("order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)")
+        sql += " AND order_day BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)"
         params += [f.window["start"], f.window["end"]]
-    return " AND ".join(conds), params
+    return sql, params
 
 
 def _overlap_counts(
@@ -641,7 +640,7 @@ def _triples(
                 and any(ATTRIBUTES[a].high_cardinality for a in pair.conditions)
             )
         ]
-        sql, p2 = q.extension_query(pair.conditions, extend, out, min_support, source=q.PAIRS_TABLE)
+        sql, p2 = q.extension_query(pair.conditions, extend, out, min_support)
         rows = []
         for g in store.fetch_dicts(sql, p2):
             attrs = q.grouped_attributes(int(g["gid"]), extend)

@@ -167,6 +167,8 @@ def _measures(outcome: Outcome, keys: list[frozenset[str]] | None = None) -> str
 
 
 BASE_TABLE = "dfras_explain_base"
+#: The base's orders inside the pairs being extended to triples (see :func:`orders_of_sql`).
+PAIRS_TABLE = "dfras_explain_pairs"
 
 
 def base_table_sql(
@@ -225,20 +227,23 @@ def counts_queries(
     its own over the base, so this turns dozens of passes into a handful. Sets with a
     high-cardinality attribute are counted directly, per such attribute over the orders where
     it is known, in chunks of ``chunk`` sets: one query per chunk keeps the engine's hash
-    tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID`` is over its own ``columns``.
+    tables (one per grouping set) within its memory limit. Each query's ``GROUPING_ID`` is
+    over its own ``columns``.
     """
-    low = [s for s in sets if not any(ATTRIBUTES[a].high_cardinality for a in s)]
-    high = [s for s in sets if any(ATTRIBUTES[a].high_cardinality for a in s)]
+    low: list[tuple[str, ...]] = []
+    # per high-cardinality attribute, only the orders whose value survived the support bar
+    # (the others are NULL in the base, and no set of theirs can be reported)
+    by_entity: dict[str, list[tuple[str, ...]]] = {}
+    for s in sets:
+        entity = next((a for a in s if ATTRIBUTES[a].high_cardinality), None)
+        if entity is None:
+            low.append(s)
+        else:
+            by_entity.setdefault(entity, []).append(s)
     out = [
         _block_query(exprs, attrs, part, outcome, min_support=min_support)
         for attrs, part in attribute_blocks(low, size=block)
     ]
-    # per high-cardinality attribute, only the orders whose value survived the support bar
-    # (the others are NULL in the base, and no set of theirs can be reported)
-    by_entity: dict[str, list[tuple[str, ...]]] = {}
-    for s in high:
-        entity = next(a for a in s if ATTRIBUTES[a].high_cardinality)
-        by_entity.setdefault(entity, []).append(s)
     for entity, entity_sets in by_entity.items():
         for i in range(0, len(entity_sets), chunk):
             part = entity_sets[i : i + chunk]
@@ -360,32 +365,28 @@ FROM {FACT_TABLE} WHERE is_closed AND is_failed AND {where}
 GROUP BY 1 ORDER BY failed DESC, reason"""
 
 
+def conditions_sql(conditions: dict[str, Any]) -> tuple[str, list[Any]]:
+    """A segment's conditions over the materialised base's ``a_`` columns, with parameters."""
+    return " AND ".join(f"a_{n} = ?" for n in conditions) or "TRUE", list(conditions.values())
+
+
 def extension_query(
     fixed: dict[str, object],
     extend: list[str],
     outcome: Outcome,
     min_support: int,
-    source: str = BASE_TABLE,
 ) -> tuple[str, list[object]]:
     """Counts of a pair extended by each third attribute, within the pair's orders, read
-    from the materialised base (see :func:`base_table_sql`; its trimmed values lose nothing
-    here: a triple never has more orders than the pair or the value it adds) or from
-    ``source``, a part of it that holds the pair's orders."""
-    params: list[object] = []
-    conds = []
-    for name, value in fixed.items():
-        conds.append(f"a_{name} = ?")
-        params.append(value)
+    from :data:`PAIRS_TABLE` (see :func:`orders_of_sql`; the base's trimmed values lose
+    nothing here: a triple never has more orders than the pair or the value it adds)."""
+    where, params = conditions_sql(fixed)
     grouping = ", ".join(f"(a_{n})" for n in extend)
     gid = "GROUPING_ID(" + ", ".join(f"a_{n}" for n in extend) + ")"
     sql = f"""SELECT {gid} AS gid, {", ".join(f"a_{n}" for n in extend)}, {_measures(outcome)}
-FROM {source} WHERE {" AND ".join(conds)}
+FROM {PAIRS_TABLE} WHERE {where}
 GROUP BY GROUPING SETS ({grouping})
 HAVING count(*) >= {int(min_support)}"""
     return sql, params
-
-
-PAIRS_TABLE = "dfras_explain_pairs"
 
 
 def orders_of_sql(conditions: list[dict[str, object]]) -> tuple[str, list[object]]:
@@ -394,8 +395,9 @@ def orders_of_sql(conditions: list[dict[str, object]]) -> tuple[str, list[object
     params: list[object] = []
     alternatives = []
     for cond in conditions:
-        alternatives.append("(" + " AND ".join(f"a_{n} = ?" for n in cond) + ")")
-        params += list(cond.values())
+        sql, cond_params = conditions_sql(cond)
+        alternatives.append(f"({sql})")
+        params += cond_params
     where = " OR ".join(alternatives) or "FALSE"
     return (
         f"CREATE OR REPLACE TEMP TABLE {PAIRS_TABLE} AS SELECT * FROM {BASE_TABLE} WHERE {where}",

@@ -36,8 +36,6 @@ class MissBatcher(Generic[K]):
         self._max = max_batch
         self._waiting: list[tuple[K, asyncio.Future[tuple[str, Any]]]] = []
         self._drain_task: asyncio.Task[None] | None = None
-        #: sizes of the batches computed so far (for metrics and tests)
-        self.batch_sizes: list[int] = []
 
     async def get(self, key: K) -> tuple[str, Any]:
         """(the store version it was read at, the value or :data:`MISSING`); an exception
@@ -58,7 +56,6 @@ class MissBatcher(Generic[K]):
                 if not live:
                     continue
                 keys = list(dict.fromkeys(k for k, _ in live))
-                self.batch_sizes.append(len(keys))
                 try:
                     version, found = await run_in_threadpool(self._compute, keys)
                 except Exception as exc:  # every waiter of the batch gets the error

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
@@ -30,6 +30,8 @@ from dfras.service.cache import Cache, cache_key, make_cache
 from dfras.service.gate import StoreGate
 from dfras.service.jobs import Job, JobQueue
 from dfras.store.base import Store
+
+T = TypeVar("T")
 
 
 def _default(value: Any) -> Any:
@@ -195,13 +197,18 @@ class Runtime:
         metrics.CACHE.labels(kind, "hit" if hit is not None else "miss").inc()
         return hit
 
-    def compute(self, kind: str, params: Any, work: Callable[[Store], Any]) -> bytes:
-        """Run ``work`` on a read cursor and cache its JSON under the version it read."""
+    def _read(self, kind: str, work: Callable[[Store], T]) -> tuple[str, T]:
+        """``work`` on a read cursor (within the compute limit), timed; with the version read."""
         with self._computing, self.gate.reading() as store:
             version = self.gate.version or "closed"
             started = time.perf_counter()
-            body = dumps(work(store))
+            value = work(store)
             metrics.COMPUTE.labels(kind).observe(time.perf_counter() - started)
+        return version, value
+
+    def compute(self, kind: str, params: Any, work: Callable[[Store], Any]) -> bytes:
+        """Run ``work`` on a read cursor and cache its JSON under the version it read."""
+        version, body = self._read(kind, lambda store: dumps(work(store)))
         self.cache.set(cache_key(version, kind, params), body)
         return body
 
@@ -218,14 +225,9 @@ class Runtime:
                 # the batch runs outside any one request: it reads as the tenant it serves
                 token = REQUEST_TENANT.set(tenant)
                 try:
-                    with self._computing, self.gate.reading() as store:
-                        version = self.gate.version or "closed"
-                        started = time.perf_counter()
-                        found = work(store, keys)
-                        metrics.COMPUTE.labels(kind).observe(time.perf_counter() - started)
+                    return self._read(kind, lambda store: work(store, keys))
                 finally:
                     REQUEST_TENANT.reset(token)
-                return version, found
 
             self._batchers[(kind, tenant)] = MissBatcher(compute)
         return self._batchers[(kind, tenant)]
@@ -250,11 +252,7 @@ class Runtime:
 
     def compute_bytes(self, kind: str, params: Any, work: Callable[[Store], bytes]) -> bytes:
         """Like :meth:`compute` for work that already returns bytes (a report file)."""
-        with self._computing, self.gate.reading() as store:
-            version = self.gate.version or "closed"
-            started = time.perf_counter()
-            body = work(store)
-            metrics.COMPUTE.labels(kind).observe(time.perf_counter() - started)
+        version, body = self._read(kind, work)
         self.cache.set(cache_key(version, kind, params), body)
         return body
 
