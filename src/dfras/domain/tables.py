@@ -29,7 +29,6 @@ LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_source_row", "int"),
     ("_ingested_at", "timestamp"),
     ("_flags", "text"),
-    ("_row_hash", "text"),
 )
 
 #: Landing columns: used only inside an import's transaction (a row's broken rules and raw

@@ -14,6 +14,7 @@ import hashlib
 import json
 import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from dfras.ingest.rules import (
     REFERENCE_RULES,
     RULES,
     column_checks,
+    phone_digits,
     row_checks,
     value_expr,
 )
@@ -86,8 +88,12 @@ def load_file(
     *,
     mapping: Mapping | None = None,
     domain_hint: str | None = None,
+    digest: Future[str] | None = None,
 ) -> BatchResult:
-    """Import one file as one batch; raises FileRejected when the file as a whole is refused."""
+    """Import one file as one batch; raises FileRejected when the file as a whole is refused.
+
+    ``digest``: the file's SHA-256, when the caller has it computed ahead (see
+    :func:`dfras.ingest.service.ingest_paths`)."""
     started = time.perf_counter()
     info = inspect_file(path)
     forced = domain_hint or (mapping.domain_for_file(path) if mapping else None)
@@ -111,7 +117,7 @@ def load_file(
     result.notes.extend(info.notes)
     if unknown:
         result.notes.append(f"ignored unknown column(s): {', '.join(unknown)}")
-    sha = file_sha256(path)
+    sha = digest.result() if digest is not None else file_sha256(path)
     seen = store.fetchall(
         "SELECT batch_id, source_file FROM ingest_batches WHERE source_sha256 = ? AND domain = ?",
         [sha, domain.name],
@@ -209,6 +215,16 @@ def _typed_columns(
     return out
 
 
+def _trimmed(text: str) -> str:
+    """``text`` without surrounding spaces, NULL when nothing is left. Only values that have
+    such spaces are trimmed: most have none, and trimming copies every value."""
+    return (
+        f"CASE WHEN {text} = '' THEN NULL "
+        f"WHEN {text} LIKE ' %' OR {text} LIKE '% ' THEN NULLIF(trim({text}), '') "
+        f"ELSE {text} END"
+    )
+
+
 def _landing_sql(
     store: Store,
     domain: Domain,
@@ -217,7 +233,7 @@ def _landing_sql(
     dm: DomainMapping | None,
     typed: dict[str, str],
 ) -> str:
-    """One pass: read, trim, map values, type, check, fingerprint and land every record.
+    """One pass: read, trim, map values, type, check and land every record.
 
     Parameters: batch id, source file, ingestion time.
     """
@@ -228,7 +244,7 @@ def _landing_sql(
         if is_typed:
             raw = _ident(str(src))
         elif src:
-            raw = f"NULLIF(trim({_ident(src)}), '')"
+            raw = _trimmed(_ident(src))
         else:
             raw = "CAST(NULL AS VARCHAR)"
         if dm and dm.values.get(col.name):
@@ -237,8 +253,13 @@ def _landing_sql(
             )
             raw = f"CASE lower({raw}) {arms} ELSE {raw} END"
         raws.append(f"{raw} AS r__{col.name}")
+        digits = None
+        if col.normalise == "phone" and not is_typed:
+            digits = f"d__{col.name}"
+            raws.append(f"{phone_digits(raw)} AS {digits}")
         fmt = dm.date_formats.get(col.name) if dm else None
-        vals.append(f"{value_expr(col, f'r__{col.name}', fmt, typed=is_typed)} AS {col.name}")
+        value = value_expr(col, f"r__{col.name}", fmt, typed=is_typed, digits=digits)
+        vals.append(f"{value} AS {col.name}")
         checks += column_checks(domain, col, f"r__{col.name}", col.name, typed=is_typed)
     checks += row_checks(domain)
     joins = []
@@ -268,20 +289,19 @@ def _landing_sql(
         + ", ".join(f"{_lit(c)}, CAST(r__{c} AS VARCHAR)" for c in cols if c in present)
         + ")"
     )
-    row_hash = store.row_hash_sql([f"v.{c}" for c in cols])
     targets = (
         ", ".join(cols)
-        + ", _batch_id, _source_file, _source_row, _ingested_at, _flags, _row_hash, _errors, _raw"
+        + ", _batch_id, _source_file, _source_row, _ingested_at, _flags, _errors, _raw"
     )
     return f"""
 INSERT INTO {domain.name} ({targets})
-SELECT {", ".join(cols)}, ?, ?, _ord, ?, NULLIF(_warnings, ''), _row_hash,
+SELECT {", ".join(cols)}, ?, ?, _ord, ?, NULLIF(_warnings, ''),
        NULLIF(_errors, ''), CASE WHEN _errors <> '' THEN {raw_json} END
 FROM (
-  SELECT v.*, {_tags(errs)} AS _errors, {_tags(warns)} AS _warnings, {row_hash} AS _row_hash
+  SELECT v.*, {_tags(errs)} AS _errors, {_tags(warns)} AS _warnings
   FROM (
     SELECT *, {", ".join(vals)}
-    FROM (SELECT row_number() OVER () AS _ord, {", ".join(raws)} FROM {reader}) r
+    FROM (SELECT _file_row AS _ord, {", ".join(raws)} FROM {reader}) r
   ) v
   {" ".join(joins)}
 ) checked
@@ -313,6 +333,15 @@ def _renumber(store: Store, domain: Domain, batch_id: str, rejected: list[Reject
     store.execute("DROP TABLE dfras_reject_rows")
 
 
+def _fingerprint(store: Store, domain: Domain, alias: str | None = None) -> str:
+    """SQL fingerprint of a row's values, to tell an identical repeat from a changed row.
+
+    Computed when a comparison needs it (a key repeated in a file, a re-import) rather than
+    stored with every row: storing it cost about a fifth of a large file's landing."""
+    prefix = f"{alias}." if alias else ""
+    return store.row_hash_sql([f"{prefix}{c.name}" for c in domain.columns])
+
+
 def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> None:
     """A key repeated in one file: an identical later row is dropped with a warning; a later
     row with other values is an error (quarantined), the first one is kept."""
@@ -330,14 +359,17 @@ def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -
     )
     store.execute(
         f"""UPDATE {t} SET
-          _errors = CASE WHEN d._row_hash <> d._first THEN 'duplicate_key:{key}'
+          _errors = CASE WHEN d._fp <> d._first THEN 'duplicate_key:{key}'
                          ELSE 'duplicate_row:{key}' END,
           _raw = {typed_json}
         FROM (
-          SELECT _source_row, _row_hash,
+          SELECT _source_row, _fp,
             row_number() OVER (PARTITION BY {key} ORDER BY _source_row) AS _rank,
-            first_value(_row_hash) OVER (PARTITION BY {key} ORDER BY _source_row) AS _first
-          FROM {t} WHERE _batch_id = ? AND _errors IS NULL
+            first_value(_fp) OVER (PARTITION BY {key} ORDER BY _source_row) AS _first
+          FROM (
+            SELECT {key}, _source_row, {_fingerprint(store, domain)} AS _fp
+            FROM {t} WHERE _batch_id = ? AND _errors IS NULL
+          ) b
         ) d
         WHERE {t}._batch_id = ? AND {t}._source_row = d._source_row AND d._rank > 1""",
         [batch_id, batch_id],
@@ -479,9 +511,10 @@ def _reconcile(store: Store, domain: Domain, result: BatchResult, batch_id: str)
     t, key = domain.name, domain.key
     store.execute(
         f"""CREATE OR REPLACE TEMP TABLE dfras_cmp AS
-        SELECT n.{key} AS k, n._row_hash = o._row_hash AS same
-        FROM (SELECT {key}, _row_hash FROM {t} WHERE _batch_id = ?) n
-        JOIN (SELECT {key}, _row_hash FROM {t} WHERE _batch_id <> ?) o ON o.{key} = n.{key}""",
+        SELECT n.{key} AS k, {_fingerprint(store, domain, "n")} = {_fingerprint(store, domain, "o")}
+          AS same
+        FROM (SELECT * FROM {t} WHERE _batch_id = ?) n
+        JOIN (SELECT * FROM {t} WHERE _batch_id <> ?) o ON o.{key} = n.{key}""",
         [batch_id, batch_id],
     )
     landed = store.fetchall(f"SELECT count(*) FROM {t} WHERE _batch_id = ?", [batch_id])[0][0]

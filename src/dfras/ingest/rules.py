@@ -80,10 +80,19 @@ def _squash(expr: str) -> str:
     return f"lower(regexp_replace({expr}, '[\\s_-]', '', 'g'))"
 
 
-def value_expr(col: Column, raw: str, date_format: str | None, *, typed: bool = False) -> str:
+def value_expr(
+    col: Column,
+    raw: str,
+    date_format: str | None,
+    *,
+    typed: bool = False,
+    digits: str | None = None,
+) -> str:
     """SQL giving the typed, normalised value of ``col`` from ``raw``.
 
-    ``raw`` is the trimmed text, or with ``typed`` the value the file reader already typed.
+    ``raw`` is the trimmed text, or with ``typed`` the value the file reader already typed;
+    ``digits`` names an expression (a column, preferably) holding :func:`phone_digits` of
+    ``raw``, for phone columns.
     """
     if typed:
         return raw
@@ -96,7 +105,7 @@ def value_expr(col: Column, raw: str, date_format: str | None, *, typed: bool = 
             return f"TRY_STRPTIME({raw}, {_lit(date_format)})"
         return f"TRY_CAST({raw} AS TIMESTAMP)"
     if col.normalise == "phone":
-        return phone_expr(raw)
+        return phone_expr(raw, digits or phone_digits(raw))
     if col.enum:
         arms = " ".join(f"WHEN {_lit(_squash_py(v))} THEN {_lit(v)}" for v in col.enum)
         exact = ", ".join(_lit(v) for v in col.enum)
@@ -108,18 +117,25 @@ def _squash_py(value: str) -> str:
     return "".join(ch for ch in value.lower() if ch not in " _-\t")
 
 
-def phone_expr(raw: str) -> str:
+def phone_digits(raw: str) -> str:
+    """The digits and plus signs of a phone number, which :func:`phone_expr` reads."""
+    return f"regexp_replace({raw}, '[^0-9+]', '', 'g')"
+
+
+def phone_expr(raw: str, digits: str) -> str:
     """Indian phone numbers to +91 form; anything unrecognised is kept as written.
 
-    Digits are extracted once; the shape checks are plain string tests (cheap per row).
+    ``digits`` is :func:`phone_digits` of ``raw``, computed once by the caller (a column of
+    the query below): the shape checks are then plain string tests, cheap per row, and no
+    per-row subquery (a join for the engine) is needed.
     """
-    d = f"regexp_replace({raw}, '[^0-9+]', '', 'g')"
+    p = digits
     return (
-        f"(SELECT CASE WHEN {raw} IS NULL THEN NULL "
-        "WHEN p LIKE '+%' AND length(p) BETWEEN 9 AND 16 THEN p "
-        "WHEN length(p) = 12 AND p LIKE '91%' THEN '+' || p "
-        "WHEN length(p) IN (10, 11) AND p LIKE '0%' THEN '+91' || substr(p, 2) "
-        f"WHEN length(p) = 10 THEN '+91' || p ELSE {raw} END FROM (SELECT {d} AS p))"
+        f"CASE WHEN {raw} IS NULL THEN NULL "
+        f"WHEN {p} LIKE '+%' AND length({p}) BETWEEN 9 AND 16 THEN {p} "
+        f"WHEN length({p}) = 12 AND {p} LIKE '91%' THEN '+' || {p} "
+        f"WHEN length({p}) IN (10, 11) AND {p} LIKE '0%' THEN '+91' || substr({p}, 2) "
+        f"WHEN length({p}) = 10 THEN '+91' || {p} ELSE {raw} END"
     )
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
-from dfras.ingest.batch import BatchResult, load_file
+from dfras.ingest.batch import BatchResult, file_sha256, load_file
 from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
 from dfras.ingest.mapping import Mapping
 from dfras.orders import lookups
@@ -59,6 +60,32 @@ def is_data_file(path: Path) -> bool:
     return not path.name.lower().startswith(("truth", ".", "_"))
 
 
+def _load_one(
+    store: Store,
+    path: Path,
+    report: IngestReport,
+    *,
+    mapping: Mapping | None,
+    domain: str | None,
+    digest: Future[str],
+) -> None:
+    """Load one file into ``report``: a file refused as a whole is recorded, not raised."""
+    try:
+        report.batches.append(
+            load_file(store, path, mapping=mapping, domain_hint=domain, digest=digest)
+        )
+    except FileRejected as exc:
+        report.batches.append(
+            BatchResult(
+                source_file=str(path),
+                domain=None,
+                status="rejected",
+                error=exc.message,
+                hint=exc.hint,
+            )
+        )
+
+
 def ingest_paths(
     store: Store,
     paths: list[Path],
@@ -78,21 +105,17 @@ def ingest_paths(
     files = [p for p in expand_paths(paths) if is_data_file(p) or p in paths]
     files.sort(key=lambda p: _load_order(p, mapping))
     report = IngestReport()
-    for i, path in enumerate(files):
-        if progress:
-            progress(path.name, i, len(files))
-        try:
-            report.batches.append(load_file(store, path, mapping=mapping, domain_hint=domain))
-        except FileRejected as exc:
-            report.batches.append(
-                BatchResult(
-                    source_file=str(path),
-                    domain=None,
-                    status="rejected",
-                    error=exc.message,
-                    hint=exc.hint,
-                )
-            )
+    # the files' digests are computed on a thread of their own, ahead of the loads they
+    # identify: hashing then overlaps the engine's work instead of preceding it
+    hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-digest")
+    digests = [hasher.submit(file_sha256, path) for path in files]
+    try:
+        for i, path in enumerate(files):
+            if progress:
+                progress(path.name, i, len(files))
+            _load_one(store, path, report, mapping=mapping, domain=domain, digest=digests[i])
+    finally:
+        hasher.shutdown(cancel_futures=True)
     if progress:
         progress("building the delivery fact", len(files), len(files))
     if not fact_service.is_current(store):

@@ -70,7 +70,10 @@ class Store(Protocol):
         columns: Sequence[tuple[str, str]],
         delimiter: str,
         file_format: str,
-    ) -> str: ...
+    ) -> str:
+        """A table expression of the file's records as ``columns`` (name, SQL type), with
+        ``_file_row``: each record's number among the records read, in file order."""
+        ...
 
     def take_rejects(self) -> list[RejectedRecord]: ...
 

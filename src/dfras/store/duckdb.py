@@ -23,7 +23,7 @@ import pyarrow as pa
 
 from dfras.domain.errors import UserError
 from dfras.store.base import RejectedRecord
-from dfras.store.schema import SCHEMA_VERSION, all_ddl, seed_statements
+from dfras.store.schema import SCHEMA_VERSION, UPGRADES, all_ddl, seed_statements
 
 #: Reader error types mapped to quarantine rule codes.
 _REJECT_RULES = {
@@ -52,6 +52,8 @@ _RULE_PRIORITY = (
 )
 #: Read size of the scan for over-long lines; at most MAX_RECORD_BYTES (see _long_lines).
 _SCAN_CHUNK = 1 << 20
+#: The temporary table a file is read into before it is checked and landed.
+_STAGE = "dfras_stage"
 #: Statements after which a remembered table may be gone.
 _DROPS = re.compile(r"\b(DROP|ALTER|RENAME|DETACH)\b", re.IGNORECASE)
 
@@ -134,6 +136,11 @@ class DuckDBStore:
                 self.set_meta("data_version", "0")
                 for stmt in seed_statements():
                     self.con.execute(stmt)
+            elif int(version) < SCHEMA_VERSION:
+                for step in range(int(version) + 1, SCHEMA_VERSION + 1):
+                    for stmt in UPGRADES.get(step, ()):
+                        self.con.execute(stmt)
+                self.set_meta("schema_version", str(SCHEMA_VERSION))
 
     def meta(self, key: str) -> str | None:
         rows = self.con.execute("SELECT value FROM store_meta WHERE key = ?", [key]).fetchall()
@@ -240,39 +247,55 @@ class DuckDBStore:
         delimiter: str,
         file_format: str,
     ) -> str:
-        """A table expression streaming ``path`` as text columns, in file order.
+        """Read ``path`` into a staging table and return a table expression over its records,
+        each with ``_file_row``, its number among the records read, in file order.
 
-        CSV records the reader cannot parse (bad encoding, wrong field count, unclosed quote,
-        oversized) are set aside; :meth:`take_rejects` returns them after the read.
+        The read is a plain single-table load, which the engine parallelises and keeps in file
+        order, so a record's number follows from its row id in the staging table. (Numbering during the
+        read, with a window over the whole file, would make the rest of the landing query run
+        on one thread.) CSV records the reader cannot parse (bad encoding, wrong field count,
+        unclosed quote, oversized) are set aside; :meth:`take_rejects` returns them.
         """
         lit = "'" + str(path).replace("'", "''") + "'"
+        self.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         if file_format == "parquet":
             cols = ", ".join(f'TRY_CAST("{_dq(c)}" AS {t}) AS "{_dq(c)}"' for c, t in columns)
-            return f"(SELECT {cols} FROM read_parquet({lit}))"
-        self.execute("DROP TABLE IF EXISTS dfras_rejects")
-        self.execute("DROP TABLE IF EXISTS dfras_scans")
-        self._drop_shortened()
-        long_lines = _long_lines(path, MAX_RECORD_BYTES)
-        if long_lines:
-            # The reader loses a record longer than its buffer (or blames the wrong one):
-            # read a copy whose over-long lines are cut short and made to fail.
-            self._shortened = _write_shortened(
-                path, self._scratch_dir(), long_lines, delimiter, len(columns)
+            source = f"(SELECT {cols} FROM read_parquet({lit}))"
+        else:
+            self.execute("DROP TABLE IF EXISTS dfras_rejects")
+            self.execute("DROP TABLE IF EXISTS dfras_scans")
+            self._drop_shortened()
+            long_lines = _long_lines(path, MAX_RECORD_BYTES)
+            if long_lines:
+                # The reader loses a record longer than its buffer (or blames the wrong one):
+                # read a copy whose over-long lines are cut short and made to fail.
+                self._shortened = _write_shortened(
+                    path, self._scratch_dir(), long_lines, delimiter, len(columns)
+                )
+                lit = "'" + str(self._shortened.path).replace("'", "''") + "'"
+            col_spec = "{" + ", ".join(f"'{_sq(c)}': '{t}'" for c, t in columns) + "}"
+            source = (
+                f"read_csv({lit}, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
+                f"quote='\"', escape='\"', columns={col_spec}, "
+                f"store_rejects=true, rejects_table='dfras_rejects', rejects_scan='dfras_scans', "
+                f"max_line_size={MAX_RECORD_BYTES}, null_padding=false, strict_mode=true)"
             )
-            lit = "'" + str(self._shortened.path).replace("'", "''") + "'"
-        col_spec = "{" + ", ".join(f"'{_sq(c)}': '{t}'" for c, t in columns) + "}"
-        return (
-            f"read_csv({lit}, header=true, auto_detect=false, delim='{_sq(delimiter)}', "
-            f"quote='\"', escape='\"', columns={col_spec}, "
-            f"store_rejects=true, rejects_table='dfras_rejects', rejects_scan='dfras_scans', "
-            f"max_line_size={MAX_RECORD_BYTES}, null_padding=false, strict_mode=true)"
-        )
+        self.execute(f"CREATE TEMP TABLE {_STAGE} AS SELECT * FROM {source}")
+        first, last, count = self.fetchall(
+            f"SELECT min(rowid), max(rowid), count(*) FROM {_STAGE}"
+        )[0]
+        if count and last - first + 1 != count:  # row ids with gaps: number them in order
+            return f"(SELECT row_number() OVER (ORDER BY rowid) AS _file_row, * FROM {_STAGE})"
+        # inside a transaction, new rows' ids start at a large offset rather than at 0
+        return f"(SELECT rowid - {int(first or 0) - 1} AS _file_row, * FROM {_STAGE})"
 
     def take_rejects(self) -> list[RejectedRecord]:
-        """Records the last CSV read set aside, with record numbers (header excluded)."""
+        """Records the last CSV read set aside, with record numbers (header excluded); the
+        staging table of the read is dropped too."""
         rejects = self._collect_rejects()
         self.execute("DROP TABLE IF EXISTS dfras_rejects")
         self.execute("DROP TABLE IF EXISTS dfras_scans")
+        self.execute(f"DROP TABLE IF EXISTS {_STAGE}")
         self._drop_shortened()
         return rejects
 

@@ -268,7 +268,8 @@ class PostgresStore:
         file_format: str,
     ) -> str:
         """Parse ``path`` with the embedded store's reader (same types, same reject rules),
-        COPY the typed rows into a temporary table, and return a file-ordered select of it."""
+        COPY the typed rows with their numbers (``_file_row``) into a temporary table, and return
+        a select of it."""
         from dfras.store.duckdb import DuckDBStore
 
         if self._reader is None:
@@ -285,15 +286,13 @@ class PostgresStore:
         with self.transaction():
             cur = self._conn.cursor()
             cur.execute(f"DROP TABLE IF EXISTS {tmp}")
-            cur.execute(f"CREATE TEMPORARY TABLE {tmp} (_file_ord BIGINT, {spec}) ON COMMIT DROP")
-            reader = self._reader.con.execute(f"SELECT * FROM {expr}")
-            ordinal = 0
+            cur.execute(f"CREATE TEMPORARY TABLE {tmp} (_file_row BIGINT, {spec}) ON COMMIT DROP")
+            reader = self._reader.con.execute(f"SELECT _file_row, {quoted} FROM {expr}")
             with cur.copy(f"COPY {tmp} FROM STDIN") as cp:
                 while batch := reader.fetchmany(_COPY_BATCH):
                     for row in batch:
-                        ordinal += 1
-                        cp.write_row((ordinal, *row))
-        return f"(SELECT {quoted} FROM {tmp} ORDER BY _file_ord) AS {tmp}_rows"
+                        cp.write_row(row)
+        return f"(SELECT _file_row, {quoted} FROM {tmp}) AS {tmp}_rows"
 
     def take_rejects(self) -> list[RejectedRecord]:
         if self._reader is None:

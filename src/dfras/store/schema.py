@@ -20,7 +20,15 @@ from __future__ import annotations
 from dfras.domain.reference import FAILURE_REASONS, STATUS_CODES
 from dfras.domain.tables import DOMAINS, LANDING_COLUMNS, LINEAGE_COLUMNS, Domain
 
-SCHEMA_VERSION = 1
+#: Version of the embedded store's layout; :data:`UPGRADES` brings older stores up to it.
+SCHEMA_VERSION = 2
+
+#: Statements that take an embedded store from version ``n - 1`` to ``n``, by ``n``.
+#: 2: rows no longer carry a stored fingerprint (``_row_hash``); imports compute one only
+#: when they compare rows.
+UPGRADES: dict[int, tuple[str, ...]] = {
+    2: tuple(f"ALTER TABLE {name} DROP COLUMN IF EXISTS _row_hash" for name in DOMAINS),
+}
 
 _SQL_TYPES = {
     "text": "VARCHAR",

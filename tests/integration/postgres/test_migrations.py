@@ -13,6 +13,14 @@ def _tables(url: str) -> set[str]:
     return {r[0] for r in rows}
 
 
+def _columns(url: str, table: str) -> set[str]:
+    with psycopg.connect(url) as con:
+        rows = con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = %s", [table]
+        ).fetchall()
+    return {r[0] for r in rows}
+
+
 def _forced(url: str) -> dict[str, tuple[bool, bool]]:
     with psycopg.connect(url) as con:
         rows = con.execute(
@@ -27,8 +35,11 @@ def test_upgrade_downgrade_round_trip(empty_db):
     url = empty_db.owner_url
     assert runner.current(url) is None
     runner.upgrade(url)
-    assert runner.current(url) == runner.head() == "0002"
+    assert runner.current(url) == runner.head() == "0003"
     first = _tables(url)
+    # revision 0003: no stored row fingerprint in the canonical tables
+    assert "_row_hash" not in _columns(url, "orders")
+    assert {"_batch_id", "_source_row", "_flags"} <= _columns(url, "orders")
     assert {"tenants", "orders", "delivery_fact", "store_meta", "root_cause_analysis"} <= first
     # revision 0002: every table added since release 0.1
     assert {
@@ -71,9 +82,9 @@ def test_upgrade_downgrade_round_trip(empty_db):
 
 def test_every_revision_steps_up_and_down_keeping_data(empty_db):
     """From the first release's schema with a tenant's data, each later revision upgrades in
-    turn (the data survives), and each downgrades in turn back to empty. With two revisions
-    this is base → 0001 → 0002 → 0001 → base; every revision added later is stepped through
-    here."""
+    turn (the data survives), and each downgrades in turn back to empty. With three revisions
+    this is base → 0001 → 0002 → 0003 → 0002 → 0001 → base; every revision added later is
+    stepped through here."""
     from alembic.script import ScriptDirectory
 
     from dfras.store import tenants
@@ -82,7 +93,7 @@ def test_every_revision_steps_up_and_down_keeping_data(empty_db):
     url = empty_db.owner_url
     script = ScriptDirectory.from_config(runner._config(url))  # type: ignore[arg-type]
     chain = [r.revision for r in reversed(list(script.walk_revisions()))]
-    assert chain[:2] == ["0001", "0002"]
+    assert chain[:3] == ["0001", "0002", "0003"]
     runner.upgrade(url, chain[0])
     tenants.add(url, "keep")
     store = PostgresStore(empty_db.service_url, tenant="keep")

@@ -6,7 +6,14 @@ import duckdb
 import pytest
 
 from dfras.domain.tables import DOMAINS
-from dfras.ingest.rules import RULES, column_checks, phone_expr, phone_ok_expr, value_expr
+from dfras.ingest.rules import (
+    RULES,
+    column_checks,
+    phone_digits,
+    phone_expr,
+    phone_ok_expr,
+    value_expr,
+)
 
 
 def _eval(expr: str, value: str | None) -> object:
@@ -30,7 +37,7 @@ def _eval(expr: str, value: str | None) -> object:
     ],
 )
 def test_phone_normalisation(raw: str | None, expected: str | None) -> None:
-    assert _eval(phone_expr("raw"), raw) == expected
+    assert _eval(phone_expr("raw", phone_digits("raw")), raw) == expected
 
 
 @pytest.mark.parametrize(("value", "ok"), [("+919822041780", True), ("12345", False), (None, True)])
