@@ -20,12 +20,37 @@ def is_current(store: Store) -> bool:
     return is_built_from_current_data(store, FACT_TABLE, "fact_version")
 
 
+#: Orders per step of the embedded store's fact build. The build's windows and joins work
+#: within the engine's memory limit (1 GB by default) up to about this many orders; past it
+#: they spill to disk, and one pass over 10M orders took 88 s where ten ranges take about 37.
+ORDERS_PER_STEP = 1_000_000
+
+
+def build_steps(store: Store) -> list[tuple[int, int] | None]:
+    """The order-id ranges the fact is built in: one step of every order, except on the
+    embedded store past :data:`ORDERS_PER_STEP` orders (the other engines plan big builds
+    themselves), where equal-width ranges of the ids cover them all."""
+    if store.engine != "duckdb":
+        return [None]
+    first, last, count = store.fetchall(
+        "SELECT min(order_id), max(order_id), count(*) FROM orders"
+    )[0]
+    steps = -(-int(count) // ORDERS_PER_STEP) if count else 1
+    if steps <= 1:
+        return [None]
+    width = -(-(int(last) - int(first) + 1) // steps)
+    return [(lo, min(lo + width - 1, int(last))) for lo in range(int(first), int(last) + 1, width)]
+
+
 def refresh(store: Store) -> float:
     """Rebuild the fact in one transaction; returns the seconds it took."""
     started = time.perf_counter()
     with store.transaction():
         version = read_meta(store, "data_version") or "0"
-        store.replace_table(FACT_TABLE, fact_select_sql())
+        first, *rest = build_steps(store)
+        store.replace_table(FACT_TABLE, fact_select_sql(first))
+        for ids in rest:
+            store.execute(f"INSERT INTO {FACT_TABLE} {fact_select_sql(ids)}")
         store.index_for_lookup(FACT_TABLE, "order_id")
         write_meta(store, "fact_version", version)
     return time.perf_counter() - started

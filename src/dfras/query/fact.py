@@ -33,27 +33,37 @@ def _reason_values() -> str:
     )
 
 
-def _latest(table: str, order_cols: str, columns: str) -> str:
+def _latest(table: str, order_cols: str, columns: str, orders: str) -> str:
     """The latest row per order of a log table, with the number of rows the order has.
 
     Only the columns the fact uses are carried through the window (a narrow projection is
-    several times faster than carrying every lineage column along).
+    several times faster than carrying every lineage column along). ``orders`` is a
+    condition on ``order_id`` (``TRUE`` for all).
     """
     return (
         f"SELECT {columns}, _n FROM (SELECT {columns}, "
         f"row_number() OVER (PARTITION BY order_id ORDER BY {order_cols}) AS _rn, "
-        f"count(*) OVER (PARTITION BY order_id) AS _n FROM {table}) x WHERE _rn = 1"
+        f"count(*) OVER (PARTITION BY order_id) AS _n FROM {table} WHERE {orders}) x "
+        "WHERE _rn = 1"
     )
 
 
-def fact_select_sql() -> str:
-    """The SELECT that produces the delivery fact from the canonical tables."""
+def fact_select_sql(order_ids: tuple[int, int] | None = None) -> str:
+    """The SELECT that produces the delivery fact from the canonical tables: of every order,
+    or of the orders whose ids lie in ``order_ids`` (inclusive bounds). A fact row depends on
+    its own order's rows only (and on the as-of time, taken over every order), so the fact can
+    be built range by range."""
     theme = theme_case_sql("fb.feedback_text")
+    ids = (
+        "TRUE"
+        if order_ids is None
+        else f"order_id BETWEEN {int(order_ids[0])} AND {int(order_ids[1])}"
+    )
     return f"""
-WITH wl AS ({_latest("warehouse_logs", "dispatch_time DESC NULLS LAST, picking_start DESC NULLS LAST, log_id DESC", "order_id, warehouse_id, picking_start, picking_end, dispatch_time, notes")}),
-fl AS ({_latest("fleet_logs", "departure_time DESC NULLS LAST, fleet_log_id DESC", "order_id, driver_id, vehicle_number, route_code, gps_delay_notes, departure_time, arrival_time")}),
-ef AS ({_latest("external_factors", "recorded_at DESC NULLS LAST, factor_id DESC", "order_id, traffic_condition, weather_condition, event_type")}),
-fb AS ({_latest("feedback", "created_at DESC NULLS LAST, feedback_id DESC", "order_id, feedback_text, sentiment, rating")}),
+WITH wl AS ({_latest("warehouse_logs", "dispatch_time DESC NULLS LAST, picking_start DESC NULLS LAST, log_id DESC", "order_id, warehouse_id, picking_start, picking_end, dispatch_time, notes", ids)}),
+fl AS ({_latest("fleet_logs", "departure_time DESC NULLS LAST, fleet_log_id DESC", "order_id, driver_id, vehicle_number, route_code, gps_delay_notes, departure_time, arrival_time", ids)}),
+ef AS ({_latest("external_factors", "recorded_at DESC NULLS LAST, factor_id DESC", "order_id, traffic_condition, weather_condition, event_type", ids)}),
+fb AS ({_latest("feedback", "created_at DESC NULLS LAST, feedback_id DESC", "order_id, feedback_text, sentiment, rating", ids)}),
 reasons AS (
   SELECT * FROM (VALUES {_reason_values()}) AS r(reason_key, reason_code, reason_category, reason_severity)
 ),
@@ -129,6 +139,7 @@ LEFT JOIN drivers d ON d.driver_id = fl.driver_id
 LEFT JOIN ef ON ef.order_id = o.order_id
 LEFT JOIN fb ON fb.order_id = o.order_id
 LEFT JOIN reasons rs ON rs.reason_key = lower(trim(o.failure_reason))
+WHERE {ids.replace("order_id", "o.order_id")}
 """
 
 
