@@ -32,7 +32,7 @@ COOKIE = "dfras_access"
 
 def auth_required(location: str) -> bool:
     """Whether requests must authenticate: always on PostgreSQL, or when asked to."""
-    from dfras.store.postgres import is_postgres_url
+    from dfras.store.open import is_postgres_url
 
     mode = os.environ.get("DFRAS_AUTH", "").strip().lower()
     if mode == "required":

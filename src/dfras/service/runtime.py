@@ -172,7 +172,7 @@ class Runtime:
     """The server's shared state for one store."""
 
     def __init__(self, store_location: str) -> None:
-        from dfras.store.postgres import is_postgres_url
+        from dfras.store.open import is_postgres_url
 
         self.location = store_location
         self.postgres = is_postgres_url(store_location)

@@ -16,14 +16,16 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
 
 from dfras.domain.errors import UserError
 from dfras.store.base import RejectedRecord
 from dfras.store.schema import SCHEMA_VERSION, UPGRADES, all_ddl, seed_statements
+
+if TYPE_CHECKING:  # pyarrow is imported where tables are read, not at start-up
+    import pyarrow as pa
 
 #: Reader error types mapped to quarantine rule codes.
 _REJECT_RULES = {
@@ -170,6 +172,8 @@ class DuckDBStore:
         # DuckDB 2 names it to_arrow_table; 1.x arrow()
         fetch = getattr(rel, "to_arrow_table", None) or rel.arrow
         table = fetch()
+        import pyarrow as pa
+
         return table if isinstance(table, pa.Table) else table.read_all()
 
     @contextmanager

@@ -22,6 +22,11 @@ def default_tenant() -> str | None:
     return os.environ.get("DFRAS_TENANT") or None
 
 
+def is_postgres_url(location: str) -> bool:
+    """Whether ``location`` names a PostgreSQL store rather than a DuckDB file."""
+    return location.startswith(("postgresql://", "postgres://"))
+
+
 def open_store(
     location: str | None = None, *, read_only: bool = False, tenant: str | None = None
 ) -> Any:
@@ -30,10 +35,10 @@ def open_store(
     A ``postgresql://`` URL opens the shared store as the URL's role, for ``tenant`` (default
     ``DFRAS_TENANT``); its schema comes from ``dfras db upgrade``, not from here.
     """
-    from dfras.store.postgres import PostgresStore, is_postgres_url
-
     loc = location or default_location()
     if is_postgres_url(loc):
+        from dfras.store.postgres import PostgresStore  # only PostgreSQL users pay its imports
+
         who = tenant or default_tenant()
         if not who:
             raise UserError(

@@ -58,10 +58,6 @@ ORDER BY array_position(i.indkey, a.attnum)
 """
 
 
-def is_postgres_url(location: str) -> bool:
-    return location.startswith(("postgresql://", "postgres://"))
-
-
 def shared_pool(url: str, *, max_size: int = 8) -> Any:
     """The process's connection pool for ``url`` (created on first use)."""
     from psycopg_pool import ConnectionPool
