@@ -22,12 +22,12 @@ from typing import Literal
 
 ColumnType = Literal["text", "int", "decimal", "timestamp"]
 
-#: Lineage columns added to every canonical table.
+#: Lineage columns added to every canonical table: the row's batch and its record number in
+#: the batch's file, and its warning flags. The file's path and the time it was imported are
+#: the batch's (``ingest_batches``): kept once per batch rather than copied onto every row.
 LINEAGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("_batch_id", "text"),
-    ("_source_file", "text"),
     ("_source_row", "int"),
-    ("_ingested_at", "timestamp"),
     ("_flags", "text"),
 )
 

@@ -147,9 +147,7 @@ def load_file(
             delimiter=info.delimiter,
             file_format=info.file_format,
         )
-        store.execute(
-            _landing_sql(store, domain, reader, present, dm, typed), [batch_id, source, now]
-        )
+        store.execute(_landing_sql(store, domain, reader, present, dm, typed), [batch_id])
         rejected = store.take_rejects()
         if rejected:
             _renumber(store, domain, batch_id, rejected)
@@ -235,7 +233,7 @@ def _landing_sql(
 ) -> str:
     """One pass: read, trim, map values, type, check and land every record.
 
-    Parameters: batch id, source file, ingestion time.
+    Parameter: the batch id.
     """
     raws, vals, checks = [], [], []
     for col in domain.columns:
@@ -289,13 +287,10 @@ def _landing_sql(
         + ", ".join(f"{_lit(c)}, CAST(r__{c} AS VARCHAR)" for c in cols if c in present)
         + ")"
     )
-    targets = (
-        ", ".join(cols)
-        + ", _batch_id, _source_file, _source_row, _ingested_at, _flags, _errors, _raw"
-    )
+    targets = ", ".join(cols) + ", _batch_id, _source_row, _flags, _errors, _raw"
     return f"""
 INSERT INTO {domain.name} ({targets})
-SELECT {", ".join(cols)}, ?, ?, _ord, ?, NULLIF(_warnings, ''),
+SELECT {", ".join(cols)}, ?, _ord, NULLIF(_warnings, ''),
        NULLIF(_errors, ''), CASE WHEN _errors <> '' THEN {raw_json} END
 FROM (
   SELECT v.*, {_tags(errs)} AS _errors, {_tags(warns)} AS _warnings

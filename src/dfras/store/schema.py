@@ -24,10 +24,15 @@ from dfras.domain.tables import DOMAINS, LANDING_COLUMNS, LINEAGE_COLUMNS, Domai
 SCHEMA_VERSION = 2
 
 #: Statements that take an embedded store from version ``n - 1`` to ``n``, by ``n``.
-#: 2: rows no longer carry a stored fingerprint (``_row_hash``); imports compute one only
-#: when they compare rows.
+#: 2: rows no longer carry a stored fingerprint (``_row_hash``; imports compute one only when
+#: they compare rows) nor copies of their batch's file and time (``_source_file``,
+#: ``_ingested_at``; kept in ``ingest_batches``).
 UPGRADES: dict[int, tuple[str, ...]] = {
-    2: tuple(f"ALTER TABLE {name} DROP COLUMN IF EXISTS _row_hash" for name in DOMAINS),
+    2: tuple(
+        f"ALTER TABLE {name} DROP COLUMN IF EXISTS {column}"
+        for name in DOMAINS
+        for column in ("_row_hash", "_source_file", "_ingested_at")
+    ),
 }
 
 _SQL_TYPES = {

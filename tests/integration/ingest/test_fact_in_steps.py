@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -31,7 +32,7 @@ def test_fact_built_in_ranges_equals_one_pass(
     assert len(steps) == 5
     bounds = [s for s in steps if s is not None]
     assert bounds[0][0] == whole[0][0] and bounds[-1][1] == whole[-1][0]
-    assert all(b[0] == a[1] + 1 for a, b in zip(bounds, bounds[1:], strict=False))
+    assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(bounds))
     fact_service.refresh(store)
     assert len(whole) == 5000
     assert _fact(store) == whole

@@ -59,7 +59,8 @@ def test_every_record_keeps_its_number_in_the_file(tmp_path: Path, big_orders: P
 
 
 def test_a_store_of_the_first_layout_is_upgraded_on_open(tmp_path: Path) -> None:
-    """A store written when rows carried a stored fingerprint loses that column when opened,
+    """A store written when rows carried a stored fingerprint and their file's path loses
+    those columns when opened,
     and re-importing a changed file still tells updated rows from unchanged ones."""
     csv = tmp_path / "orders.csv"
     csv.write_text(HEADER + "".join(_line(n) for n in range(1, 6)))
@@ -67,6 +68,7 @@ def test_a_store_of_the_first_layout_is_upgraded_on_open(tmp_path: Path) -> None
     store = DuckDBStore(db)
     load_file(store, csv)
     store.execute("ALTER TABLE orders ADD COLUMN _row_hash VARCHAR")
+    store.execute("ALTER TABLE orders ADD COLUMN _source_file VARCHAR")
     store.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
     store.close()
 
@@ -75,7 +77,7 @@ def test_a_store_of_the_first_layout_is_upgraded_on_open(tmp_path: Path) -> None
         (str(SCHEMA_VERSION),)
     ]
     columns = {r[0] for r in store.fetchall("DESCRIBE orders")}
-    assert "_row_hash" not in columns
+    assert not {"_row_hash", "_source_file"} & columns
     changed = tmp_path / "orders-changed.csv"
     changed.write_text(
         HEADER + "".join(_line(n) for n in range(1, 5)) + _line(5).replace("120.50", "99.00")

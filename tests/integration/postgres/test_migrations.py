@@ -37,8 +37,8 @@ def test_upgrade_downgrade_round_trip(empty_db):
     runner.upgrade(url)
     assert runner.current(url) == runner.head() == "0003"
     first = _tables(url)
-    # revision 0003: no stored row fingerprint in the canonical tables
-    assert "_row_hash" not in _columns(url, "orders")
+    # revision 0003: lineage by batch, no stored row fingerprint in the canonical tables
+    assert not {"_row_hash", "_source_file", "_ingested_at"} & _columns(url, "orders")
     assert {"_batch_id", "_source_row", "_flags"} <= _columns(url, "orders")
     assert {"tenants", "orders", "delivery_fact", "store_meta", "root_cause_analysis"} <= first
     # revision 0002: every table added since release 0.1
