@@ -40,6 +40,8 @@ class Attribute:
     binned: bool = False
     #: many distinct values (ids): not paired with another high-cardinality attribute
     high_cardinality: bool = False
+    #: values are numbers (ids, hours); the others are text labels
+    numeric: bool = False
     #: an empty value inside a known domain means "none" rather than unknown
     none_level: bool = False
     label: str = ""
@@ -66,13 +68,13 @@ ATTRIBUTES: dict[str, Attribute] = {
     a.name: a
     for a in (
         Attribute("city", "order", label="city"),
-        Attribute("client_id", "order", high_cardinality=True, label="client"),
+        Attribute("client_id", "order", numeric=True, high_cardinality=True, label="client"),
         Attribute("payment_mode", "order", label="payment mode"),
         Attribute("pincode_area", "order", high_cardinality=True, label="pincode area"),
-        Attribute("weekday", "order", label="weekday ordered"),
-        Attribute("order_hour", "order", label="hour ordered"),
+        Attribute("weekday", "order", numeric=True, label="weekday ordered"),
+        Attribute("order_hour", "order", numeric=True, label="hour ordered"),
         Attribute("amount", "order", binned=True, label="order amount"),
-        Attribute("warehouse_id", "warehouse", label="warehouse"),
+        Attribute("warehouse_id", "warehouse", numeric=True, label="warehouse"),
         Attribute(
             "warehouse_notes", "warehouse", none_level=True, label="warehouse note", role="symptom"
         ),
@@ -92,7 +94,7 @@ ATTRIBUTES: dict[str, Attribute] = {
             role="symptom",
             delay_component=True,
         ),
-        Attribute("driver_id", "fleet", high_cardinality=True, label="driver"),
+        Attribute("driver_id", "fleet", numeric=True, high_cardinality=True, label="driver"),
         Attribute("partner_company", "fleet", label="partner"),
         Attribute("route_code", "fleet", high_cardinality=True, label="route"),
         Attribute("gps_delay_notes", "fleet", none_level=True, label="GPS note", role="symptom"),

@@ -127,7 +127,8 @@ def _base(
     materialized: bool = True,
 ) -> str:
     """The ``base`` CTE: the population's attribute values, known-domain flags and outcome.
-    ``materialized=False`` lets each reader of the CTE compute only the columns it reads."""
+    ``materialized=False`` lets each reader of the CTE compute only the columns it reads (a
+    measured outcome's mid-ranks are always materialised: they are windows over the whole)."""
     cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
     flags = ", ".join(f"({cond}) AS k_{dom}" for dom, cond in KNOWN.items() if dom != "order")
     if outcome.measured:
@@ -175,6 +176,15 @@ BASE_TABLE = "dfras_explain_base"
 PAIRS_TABLE = "dfras_explain_pairs"
 
 
+def labels_query(exprs: dict[str, str], names: list[str]) -> str:
+    """One row: per attribute of ``names``, the list of distinct labels it takes in the fact
+    (on DuckDB, the engine whose working tables can hold them as an enumeration)."""
+    lists = ", ".join(
+        f"list(DISTINCT {exprs[n]}) FILTER (WHERE {exprs[n]} IS NOT NULL)" for n in names
+    )
+    return f"SELECT {lists} FROM {FACT_TABLE}"
+
+
 def base_table_sql(
     exprs: dict[str, str],
     outcome: Outcome,
@@ -182,10 +192,13 @@ def base_table_sql(
     sets: list[tuple[str, ...]],
     *,
     min_support: int,
+    types: dict[str, str] | None = None,
 ) -> str:
     """Materialise the population once: every attribute's value, the known-domain flags and
     the outcome (or, for a measured outcome, its value and the mid-ranks the rank test needs).
     The counting queries then read this narrow table instead of re-deriving it per chunk.
+    ``types`` gives attributes a column type of their own (a compact enumeration of their
+    labels, where the engine has one: see :meth:`dfras.store.base.Store.category_type`).
 
     Values of high-cardinality attributes held by fewer than ``min_support`` orders are set to
     NULL here: no group containing them can reach the support bar (a pair never has more orders
@@ -193,24 +206,26 @@ def base_table_sql(
     groups (200,000 drivers with a handful of orders each, at a million orders)."""
     keys = rank_keys(sets) if outcome.measured else None
     high = [n for n in exprs if ATTRIBUTES[n].high_cardinality]
-    if not high:
-        return f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {_base(exprs, outcome, where, keys=keys)} SELECT * FROM base"
-    trimmed = {
-        n: f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} HAVING count(*) >= {int(min_support)}) "
-        f"THEN a_{n} END AS a_{n}"
-        for n in high
-    }
+    columns = {n: f"a_{n}" for n in exprs}
+    for n in high:
+        columns[n] = (
+            f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} "
+            f"HAVING count(*) >= {int(min_support)}) THEN a_{n} END"
+        )
+    for n, sql_type in (types or {}).items():
+        if n in columns:
+            columns[n] = f"CAST({columns[n]} AS {sql_type})"
     # every column named (no SELECT * REPLACE): the same statement runs on every engine
     flags = [f"k_{dom}" for dom in KNOWN if dom != "order"]
     # each support-bar subquery reads its one attribute from the fact: materialising the whole
     # population first, to read it back once per subquery, took twice as long (and at 10M
-    # orders spilled gigabytes); the measured outcome's ranks are computed once, materialised
-    base = _base(exprs, outcome, where, keys=keys, materialized=outcome.measured)
+    # orders spilled gigabytes). (A measured outcome's ranks are materialised within the CTE.)
+    base = _base(exprs, outcome, where, keys=keys, materialized=False)
     if outcome.measured:
         rest = ["v", "order_day", *(rank_key(k) for k in keys or [frozenset()])]
     else:
         rest = ["y", "order_day", "reason"]
-    cols = ", ".join([trimmed.get(n, f"a_{n}") for n in exprs] + flags + rest)
+    cols = ", ".join([f"{e} AS a_{n}" for n, e in columns.items()] + flags + rest)
     return f"CREATE OR REPLACE TEMP TABLE {BASE_TABLE} AS WITH {base} SELECT {cols} FROM base"
 
 

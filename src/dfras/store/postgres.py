@@ -290,6 +290,9 @@ class PostgresStore:
                         cp.write_row(row)
         return f"(SELECT _file_row, {quoted} FROM {tmp}) AS {tmp}_rows"
 
+    def category_type(self, values: Sequence[str]) -> str | None:
+        return None  # analysis runs on the tenant's DuckDB copy; text is fine here
+
     def take_rejects(self) -> list[RejectedRecord]:
         if self._reader is None:
             return []

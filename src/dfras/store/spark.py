@@ -214,6 +214,9 @@ class SparkStore:
             hint="use `dfras ingest --lake DIR PATH` (or ingest, then `dfras lake export DIR`)",
         )
 
+    def category_type(self, values: Sequence[str]) -> str | None:
+        return None  # Spark has no enumerated type; its working tables keep text
+
     def take_rejects(self) -> list[RejectedRecord]:
         return []
 
