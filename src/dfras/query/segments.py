@@ -125,11 +125,17 @@ def _base(
     event: str | None = None,
     keys: list[frozenset[str]] | None = None,
     materialized: bool = True,
+    types: dict[str, str] | None = None,
 ) -> str:
     """The ``base`` CTE: the population's attribute values, known-domain flags and outcome.
     ``materialized=False`` lets each reader of the CTE compute only the columns it reads (a
-    measured outcome's mid-ranks are always materialised: they are windows over the whole)."""
-    cols = ", ".join(f"{e} AS a_{n}" for n, e in exprs.items())
+    measured outcome's mid-ranks are always materialised: they are windows over the whole).
+    ``types``: column types of attributes (see :func:`base_table_sql`)."""
+    types = types or {}
+    cols = ", ".join(
+        f"CAST({e} AS {types[n]}) AS a_{n}" if n in types else f"{e} AS a_{n}"
+        for n, e in exprs.items()
+    )
     flags = ", ".join(f"({cond}) AS k_{dom}" for dom, cond in KNOWN.items() if dom != "order")
     if outcome.measured:
         measure = f"{outcome.value} AS v, order_day"
@@ -212,15 +218,12 @@ def base_table_sql(
             f"CASE WHEN a_{n} IN (SELECT a_{n} FROM base GROUP BY a_{n} "
             f"HAVING count(*) >= {int(min_support)}) THEN a_{n} END"
         )
-    for n, sql_type in (types or {}).items():
-        if n in columns:
-            columns[n] = f"CAST({columns[n]} AS {sql_type})"
     # every column named (no SELECT * REPLACE): the same statement runs on every engine
     flags = [f"k_{dom}" for dom in KNOWN if dom != "order"]
     # each support-bar subquery reads its one attribute from the fact: materialising the whole
     # population first, to read it back once per subquery, took twice as long (and at 10M
     # orders spilled gigabytes). (A measured outcome's ranks are materialised within the CTE.)
-    base = _base(exprs, outcome, where, keys=keys, materialized=False)
+    base = _base(exprs, outcome, where, keys=keys, materialized=False, types=types)
     if outcome.measured:
         rest = ["v", "order_day", *(rank_key(k) for k in keys or [frozenset()])]
     else:
