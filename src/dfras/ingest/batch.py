@@ -1,8 +1,9 @@
 """One input file as one atomic batch: land, check, quarantine, reconcile, record lineage.
 
 The whole batch runs in one transaction, so a crash or kill leaves the store as it was before.
-The file is read once: every record is typed, checked and landed in its domain table in a
-single engine pass, carrying its broken rules; then, still inside the transaction, error rows
+The file is read once, into a staging table in file order (the store's reader); every record
+is then checked and landed in its domain table in a single engine pass, carrying its broken
+rules and its record number; then, still inside the transaction, error rows
 move to quarantine, repeated keys are resolved and the batch is reconciled with older rows on the
 natural key (identical rows keep their original lineage, changed rows replace the old ones).
 A file whose bytes were already imported is skipped outright.
