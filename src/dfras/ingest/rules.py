@@ -177,10 +177,12 @@ def column_checks(
     if col.normalise == "phone":
         checks.append((f"NOT {phone_ok_expr(val)}", f"unrecognised_phone:{name}"))
     elif col.type == "text" and not col.enum:
-        first, second = f"left({val}, 1)", f"substr({val}, 2, 1)"
+        # prefix tests first: they compare bytes, where taking the first character decodes
+        # the text; the second character is looked at only after a sign
+        second = f"substr({val}, 2, 1)"
         checks.append(
             (
-                f"({first} IN ('=', '@') OR ({first} IN ('+', '-') "
+                f"({val} LIKE '=%' OR {val} LIKE '@%' OR (({val} LIKE '+%' OR {val} LIKE '-%') "
                 f"AND NOT ({second} BETWEEN '0' AND '9' OR {second} IN (' ', '.', ''))))",
                 f"formula_value:{name}",
             )

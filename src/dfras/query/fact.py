@@ -14,6 +14,10 @@ Which log row wins when an order has several (re-attempts, re-picks, repeated re
 Counts of rows per domain are kept (``warehouse_log_count``, ``attempts``, ...), so nothing is
 hidden by the choice.
 
+Each distinct feedback text is given its theme once (``themes``), then joined: texts repeat
+(templates, canned replies), and matching every keyword against every order's text took a
+seventh of the build.
+
 Outcomes follow PRODUCT.md's glossary: closed = Delivered/Failed/Returned; late = Delivered after
 the promised date; ``delay_hours`` = actual − promised in hours for delivered orders; overdue =
 open and promised before the as-of time (the latest order_date, recorded in ``store_meta``).
@@ -53,7 +57,7 @@ def fact_select_sql(order_ids: tuple[int, int] | None = None) -> str:
     or of the orders whose ids lie in ``order_ids`` (inclusive bounds). A fact row depends on
     its own order's rows only (and on the as-of time, taken over every order), so the fact can
     be built range by range."""
-    theme = theme_case_sql("fb.feedback_text")
+    theme = theme_case_sql("feedback_text")
     ids = (
         "TRUE"
         if order_ids is None
@@ -64,6 +68,10 @@ WITH wl AS ({_latest("warehouse_logs", "dispatch_time DESC NULLS LAST, picking_s
 fl AS ({_latest("fleet_logs", "departure_time DESC NULLS LAST, fleet_log_id DESC", "order_id, driver_id, vehicle_number, route_code, gps_delay_notes, departure_time, arrival_time", ids)}),
 ef AS ({_latest("external_factors", "recorded_at DESC NULLS LAST, factor_id DESC", "order_id, traffic_condition, weather_condition, event_type", ids)}),
 fb AS ({_latest("feedback", "created_at DESC NULLS LAST, feedback_id DESC", "order_id, feedback_text, sentiment, rating", ids)}),
+themes AS (
+  SELECT feedback_text, {theme} AS feedback_theme
+  FROM (SELECT DISTINCT feedback_text FROM feedback WHERE {ids}) t
+),
 reasons AS (
   SELECT * FROM (VALUES {_reason_values()}) AS r(reason_key, reason_code, reason_category, reason_severity)
 ),
@@ -114,7 +122,7 @@ SELECT
   ef.event_type,
   coalesce(ef._n, 0) AS external_count,
   fb.feedback_text,
-  {theme} AS feedback_theme,
+  th.feedback_theme,
   fb.sentiment,
   fb.rating,
   coalesce(fb._n, 0) AS feedback_count,
@@ -138,6 +146,7 @@ LEFT JOIN fl ON fl.order_id = o.order_id
 LEFT JOIN drivers d ON d.driver_id = fl.driver_id
 LEFT JOIN ef ON ef.order_id = o.order_id
 LEFT JOIN fb ON fb.order_id = o.order_id
+LEFT JOIN themes th ON th.feedback_text = fb.feedback_text
 LEFT JOIN reasons rs ON rs.reason_key = lower(trim(o.failure_reason))
 WHERE {ids.replace("order_id", "o.order_id")}
 """
