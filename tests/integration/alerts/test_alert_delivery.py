@@ -272,7 +272,9 @@ def test_smtp_login_uses_the_referenced_password(
             ),
         )
         _firing_rule(planted_store)
-        report = service.tick(planted_store, now=T0)
+        # after the refused login the client tries its next mechanism, which this test server
+        # leaves unanswered: a short timeout ends that wait (10 s by default)
+        report = service.tick(planted_store, now=T0, policy=RetryPolicy(timeout_seconds=1.0))
         assert report.delivery is not None and len(report.delivery.retrying) == 1
         (row,) = list_deliveries(planted_store)
         assert "SMTP" in row["last_error"] and "wrong" not in row["last_error"]
