@@ -99,6 +99,9 @@ _JSON_COLUMNS = ("contributing_causes", "evidence_trail", "delay_split", "cause_
 #: Figures in the evidence are rounded to 2 decimals by each engine, and a value on a rounding
 #: boundary (4.395) may round either way: the engines differ there by one unit in the last place.
 _ROUNDED_TOLERANCE = 0.0100001
+#: The warehouse figures are rounded to 1 decimal, so one unit in their last place is 0.1 (order
+#: 15 of the 100k set picks for 2,943 s, 49.05 minutes, shown as 49.0 or 49.1).
+_ONE_DECIMAL = {"picking_minutes", "picking_median", "dispatch_minutes", "dispatch_median"}
 
 
 def _same_rounded(a: Any, b: Any, path: str) -> None:
@@ -112,7 +115,8 @@ def _same_rounded(a: Any, b: Any, path: str) -> None:
             _same_rounded(x, y, f"{path}[{i}]")
     elif isinstance(a, float) or isinstance(b, float):
         assert a is not None and b is not None, (path, a, b)
-        assert abs(float(a) - float(b)) <= _ROUNDED_TOLERANCE, (path, a, b)
+        unit = 0.1000001 if path.rsplit(".", 1)[-1] in _ONE_DECIMAL else _ROUNDED_TOLERANCE
+        assert abs(float(a) - float(b)) <= unit, (path, a, b)
     else:
         assert a == b, (path, a, b)
 
