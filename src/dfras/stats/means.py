@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import ndtr, ndtri
+from scipy.special import ndtr
+
+from dfras.stats.proportions import two_sided_z
 
 FloatArray = NDArray[np.float64]
 
@@ -31,7 +33,7 @@ def welch_difference(
     v1 = np.maximum(c1 - a1 * m1 * m1, 0.0) / np.maximum(a1 - 1.0, 1.0)
     v2 = np.maximum(c2 - a2 * m2 * m2, 0.0) / np.maximum(a2 - 1.0, 1.0)
     se = np.sqrt(v1 / np.maximum(a1, 1.0) + v2 / np.maximum(a2, 1.0))
-    z = float(ndtri(0.5 + level / 2.0))
+    z = two_sided_z(level)
     diff = m1 - m2
     return diff, diff - z * se, diff + z * se
 

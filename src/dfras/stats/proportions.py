@@ -19,6 +19,13 @@ from numpy.typing import ArrayLike, NDArray
 FloatArray = NDArray[np.float64]
 
 
+def two_sided_z(level: float) -> float:
+    """The normal quantile of a two-sided interval at ``level`` (1.96 for 0.95)."""
+    from scipy.special import ndtri
+
+    return float(ndtri(0.5 + level / 2.0))
+
+
 def _log_choose(n: FloatArray, k: FloatArray) -> FloatArray:
     from scipy.special import gammaln
 
@@ -166,9 +173,7 @@ def risk_ratio(
     n2b = np.where(zero, n2 + 1.0, n2)
     rr = (a2 / n1b) / (c2 / n2b)
     se = np.sqrt(1.0 / a2 - 1.0 / n1b + 1.0 / c2 - 1.0 / n2b)
-    from scipy.special import ndtri
-
-    z = float(ndtri(0.5 + level / 2.0))
+    z = two_sided_z(level)
     return rr, rr * np.exp(-z * se), rr * np.exp(z * se)
 
 
@@ -191,9 +196,7 @@ def wilson_interval(
 ) -> tuple[FloatArray, FloatArray]:
     """Wilson score interval for a proportion k/n."""
     kk, nn = (np.asarray(v, dtype=np.float64) for v in (k, n))
-    from scipy.special import ndtri
-
-    z = float(ndtri(0.5 + level / 2.0))
+    z = two_sided_z(level)
     p = np.where(nn > 0, kk / np.maximum(nn, 1.0), 0.0)
     denom = 1.0 + z * z / np.maximum(nn, 1.0)
     centre = (p + z * z / (2 * np.maximum(nn, 1.0))) / denom
