@@ -15,6 +15,7 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -83,19 +84,25 @@ def resolve_columns(
     return present, unknown
 
 
-def load_file(
-    store: Store,
-    path: Path,
-    *,
-    mapping: Mapping | None = None,
-    domain_hint: str | None = None,
-    digest: Future[str] | None = None,
-) -> BatchResult:
-    """Import one file as one batch; raises FileRejected when the file as a whole is refused.
+@dataclass(frozen=True)
+class FilePlan:
+    """How one file is read: its domain, which source column is which, and the reader's types."""
 
-    ``digest``: the file's SHA-256, when the caller has it computed ahead (see
-    :func:`dfras.ingest.service.ingest_paths`)."""
-    started = time.perf_counter()
+    info: FileInfo
+    domain: Domain
+    dm: DomainMapping | None
+    present: dict[str, str]
+    unknown: list[str]
+    typed: dict[str, str]
+
+    @property
+    def reader_columns(self) -> list[tuple[str, str]]:
+        return [(h, self.typed.get(h, "VARCHAR")) for h in self.info.header]
+
+
+def plan_file(path: Path, *, mapping: Mapping | None, domain_hint: str | None) -> FilePlan:
+    """Recognise the file and map its header; raises FileRejected when a required column is
+    missing."""
     info = inspect_file(path)
     forced = domain_hint or (mapping.domain_for_file(path) if mapping else None)
     domain = recognise_domain(info, forced)
@@ -114,76 +121,128 @@ def load_file(
             f"(header has: {', '.join(info.header)})",
             hint=hint,
         )
-    result = BatchResult(source_file=str(path), domain=domain.name, status="committed")
-    result.notes.extend(info.notes)
-    if unknown:
-        result.notes.append(f"ignored unknown column(s): {', '.join(unknown)}")
-    sha = digest.result() if digest is not None else file_sha256(path)
+    # Parquet values arrive already typed or as text: cast in SQL, where a bad value is
+    # caught by the bad_type rule instead of silently becoming NULL
+    typed = _typed_columns(domain, present, dm) if info.file_format == "csv" else {}
+    return FilePlan(info, domain, dm, present, unknown, typed)
+
+
+def imported_before(store: Store, sha: str, domain: str) -> tuple[str, str] | None:
+    """(batch id, source file) of the batch that imported these bytes as ``domain``, if any."""
     seen = store.fetchall(
         "SELECT batch_id, source_file FROM ingest_batches WHERE source_sha256 = ? AND domain = ?",
-        [sha, domain.name],
+        [sha, domain],
     )
+    return (str(seen[0][0]), str(seen[0][1])) if seen else None
+
+
+def load_file(
+    store: Store,
+    path: Path,
+    *,
+    mapping: Mapping | None = None,
+    domain_hint: str | None = None,
+    digest: Future[str] | None = None,
+    on_landed: Callable[[], None] | None = None,
+) -> BatchResult:
+    """Import one file as one batch; raises FileRejected when the file as a whole is refused.
+
+    ``digest``: the file's SHA-256, when the caller has it computed ahead (see
+    :func:`dfras.ingest.service.ingest_paths`). ``on_landed`` is called once the file's
+    records are landed, while the batch's checks and bookkeeping go on (the caller starts
+    reading the next file then)."""
+    started = time.perf_counter()
+    plan = plan_file(path, mapping=mapping, domain_hint=domain_hint)
+    domain = plan.domain
+    result = BatchResult(source_file=str(path), domain=domain.name, status="committed")
+    result.notes.extend(plan.info.notes)
+    if plan.unknown:
+        result.notes.append(f"ignored unknown column(s): {', '.join(plan.unknown)}")
+    sha = digest.result() if digest is not None else file_sha256(path)
+    seen = imported_before(store, sha, domain.name)
     if seen:
         result.status = "skipped"
-        result.batch_id = seen[0][0]
-        result.notes.append(f"already imported from {seen[0][1]} as batch {seen[0][0]}")
+        result.batch_id = seen[0]
+        result.notes.append(f"already imported from {seen[1]} as batch {seen[0]}")
         result.seconds = time.perf_counter() - started
         return result
 
-    now = datetime.now().replace(microsecond=0)
-    source = str(path)
-    with store.transaction():
-        seq = int(read_meta(store, "data_version") or 0) + 1
-        batch_id = f"{seq:08d}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-        result.batch_id = batch_id
-        had_rows = bool(
-            store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {domain.name} LIMIT 1) t")[0][0]
-        )
-        # Parquet values arrive already typed or as text: cast in SQL, where a bad value is
-        # caught by the bad_type rule instead of silently becoming NULL
-        typed = _typed_columns(domain, present, dm) if info.file_format == "csv" else {}
-        reader = store.file_reader(
-            path,
-            columns=[(h, typed.get(h, "VARCHAR")) for h in info.header],
-            delimiter=info.delimiter,
-            file_format=info.file_format,
-        )
-        store.execute(_landing_sql(store, domain, reader, present, dm, typed), [batch_id])
-        rejected = store.take_rejects()
-        if rejected:
-            _renumber(store, domain, batch_id, rejected)
-        _resolve_repeats(store, domain, batch_id, source)
-        _count(store, domain, result, batch_id, rejected)
-        _quarantine(store, domain, batch_id, source, now, rejected)
-        _write_issues(store, domain, batch_id, source)
-        if had_rows:
-            _reconcile(store, domain, result, batch_id)
-        else:
-            result.rows_inserted = result.rows_accepted - _dropped_repeats(store, batch_id)
-        store.execute(
-            "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                batch_id,
-                domain.name,
-                source,
-                sha,
-                path.stat().st_size,
-                mapping.path if mapping else None,
-                result.rows_read,
-                result.rows_accepted,
-                result.rows_inserted,
-                result.rows_updated,
-                result.rows_unchanged,
-                result.rows_warned,
-                result.rows_quarantined,
-                json.dumps(result.notes),
-                now,
-                datetime.now().replace(microsecond=0),
-            ],
-        )
-        write_meta(store, "data_version", str(seq))
+    # read before the transaction: the read is committed in the staging area when it begins
+    reader = store.file_reader(
+        path,
+        columns=plan.reader_columns,
+        delimiter=plan.info.delimiter,
+        file_format=plan.info.file_format,
+    )
+    try:
+        with store.transaction():
+            _land_batch(
+                store, path, plan, reader, result, sha=sha, mapping=mapping, on_landed=on_landed
+            )
+    finally:
+        store.take_rejects()  # a batch that failed before landing its read lets it go
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _land_batch(
+    store: Store,
+    path: Path,
+    plan: FilePlan,
+    reader: str,
+    result: BatchResult,
+    *,
+    sha: str,
+    mapping: Mapping | None,
+    on_landed: Callable[[], None] | None,
+) -> None:
+    """The batch's work inside its transaction: land, check, quarantine, reconcile, record."""
+    domain = plan.domain
+    now = datetime.now().replace(microsecond=0)
+    source = str(path)
+    seq = int(read_meta(store, "data_version") or 0) + 1
+    batch_id = f"{seq:08d}-{now:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+    result.batch_id = batch_id
+    had_rows = bool(
+        store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {domain.name} LIMIT 1) t")[0][0]
+    )
+    landing = _landing_sql(store, domain, reader, plan.present, plan.dm, plan.typed)
+    store.execute(landing, [batch_id])
+    rejected = store.take_rejects()
+    if on_landed is not None:
+        on_landed()
+    if rejected:
+        _renumber(store, domain, batch_id, rejected)
+    _resolve_repeats(store, domain, batch_id, source)
+    _count(store, domain, result, batch_id, rejected)
+    _quarantine(store, domain, batch_id, source, now, rejected)
+    _write_issues(store, domain, batch_id, source)
+    if had_rows:
+        _reconcile(store, domain, result, batch_id)
+    else:
+        result.rows_inserted = result.rows_accepted - _dropped_repeats(store, batch_id)
+    store.execute(
+        "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            batch_id,
+            domain.name,
+            source,
+            sha,
+            path.stat().st_size,
+            mapping.path if mapping else None,
+            result.rows_read,
+            result.rows_accepted,
+            result.rows_inserted,
+            result.rows_updated,
+            result.rows_unchanged,
+            result.rows_warned,
+            result.rows_quarantined,
+            json.dumps(result.notes),
+            now,
+            datetime.now().replace(microsecond=0),
+        ],
+    )
+    write_meta(store, "data_version", str(seq))
 
 
 def _tags(pairs: list[tuple[str, str]]) -> str:

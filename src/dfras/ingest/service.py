@@ -11,12 +11,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
-from dfras.ingest.batch import BatchResult, file_sha256, load_file
+from dfras.ingest.batch import BatchResult, file_sha256, imported_before, load_file, plan_file
 from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
 from dfras.ingest.mapping import Mapping
 from dfras.orders import lookups
@@ -68,11 +69,19 @@ def _load_one(
     mapping: Mapping | None,
     domain: str | None,
     digest: Future[str],
+    on_landed: Callable[[], None] | None = None,
 ) -> None:
     """Load one file into ``report``: a file refused as a whole is recorded, not raised."""
     try:
         report.batches.append(
-            load_file(store, path, mapping=mapping, domain_hint=domain, digest=digest)
+            load_file(
+                store,
+                path,
+                mapping=mapping,
+                domain_hint=domain,
+                digest=digest,
+                on_landed=on_landed,
+            )
         )
     except FileRejected as exc:
         report.batches.append(
@@ -84,6 +93,26 @@ def _load_one(
                 hint=exc.hint,
             )
         )
+
+
+def _read_ahead(
+    store: Store, path: Path, mapping: Mapping | None, domain: str | None, digest: Future[str]
+) -> None:
+    """Start reading ``path`` while the file before it finishes its batch (see
+    :mod:`dfras.store.staging`): not when its bytes were imported before, nor when it will be
+    refused whole (its own load then says why)."""
+    try:
+        plan = plan_file(path, mapping=mapping, domain_hint=domain)
+        if imported_before(store, digest.result(), plan.domain.name):
+            return
+        store.read_ahead(
+            path,
+            columns=plan.reader_columns,
+            delimiter=plan.info.delimiter,
+            file_format=plan.info.file_format,
+        )
+    except Exception:  # an optimisation only: the file's own load reads it and reports why not
+        return
 
 
 def ingest_paths(
@@ -113,7 +142,20 @@ def ingest_paths(
         for i, path in enumerate(files):
             if progress:
                 progress(path.name, i, len(files))
-            _load_one(store, path, report, mapping=mapping, domain=domain, digest=digests[i])
+            after = files[i + 1] if i + 1 < len(files) else None
+            _load_one(
+                store,
+                path,
+                report,
+                mapping=mapping,
+                domain=domain,
+                digest=digests[i],
+                on_landed=(
+                    partial(_read_ahead, store, after, mapping, domain, digests[i + 1])
+                    if after is not None
+                    else None
+                ),
+            )
     finally:
         hasher.shutdown(cancel_futures=True)
     if progress:

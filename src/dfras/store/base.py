@@ -73,7 +73,20 @@ class Store(Protocol):
         file_format: str,
     ) -> str:
         """A table expression of the file's records as ``columns`` (name, SQL type), with
-        ``_file_row``: each record's number among the records read, in file order."""
+        ``_file_row``: each record's number among the records read, in file order. Called
+        before the batch's transaction begins; valid in it until :meth:`take_rejects`."""
+        ...
+
+    def read_ahead(
+        self,
+        path: Path,
+        *,
+        columns: Sequence[tuple[str, str]],
+        delimiter: str,
+        file_format: str,
+    ) -> None:
+        """Start reading a file the next :meth:`file_reader` call will ask for, while the
+        current batch finishes (an engine that reads one file at a time does nothing)."""
         ...
 
     def take_rejects(self) -> list[RejectedRecord]: ...

@@ -14,6 +14,7 @@ a psycopg pool shared per URL within the process.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import tempfile
 import threading
@@ -102,6 +103,7 @@ class PostgresStore:
         self._in_tx = False
         self._reader: Any = None  # the DuckDB store that parses input files
         self._read_seq = 0
+        self._read_table: str | None = None  # the temporary table of the last file read
         if check_tenant and tenant is not None and not self.fetchall("SELECT 1 FROM tenants"):
             self.close()
             raise UserError(
@@ -265,11 +267,13 @@ class PostgresStore:
     ) -> str:
         """Parse ``path`` with the embedded store's reader (same types, same reject rules),
         COPY the typed rows with their numbers (``_file_row``) into a temporary table, and return
-        a select of it."""
+        a select of it. Called before the batch's transaction: the table outlives the COPY's own
+        transaction and is dropped at the next read or when the store closes."""
         from dfras.store.duckdb import DuckDBStore
 
         if self._reader is None:
             self._reader = DuckDBStore(":memory:")
+        self._drop_read_table()
         expr = self._reader.file_reader(
             path, columns=columns, delimiter=delimiter, file_format=file_format
         )
@@ -282,13 +286,35 @@ class PostgresStore:
         with self.transaction():
             cur = self._conn.cursor()
             cur.execute(f"DROP TABLE IF EXISTS {tmp}")
-            cur.execute(f"CREATE TEMPORARY TABLE {tmp} (_file_row BIGINT, {spec}) ON COMMIT DROP")
+            cur.execute(f"CREATE TEMPORARY TABLE {tmp} (_file_row BIGINT, {spec})")
+            self._read_table = tmp
             reader = self._reader.con.execute(f"SELECT _file_row, {quoted} FROM {expr}")
             with cur.copy(f"COPY {tmp} FROM STDIN") as cp:
                 while batch := reader.fetchmany(_COPY_BATCH):
                     for row in batch:
                         cp.write_row(row)
         return f"(SELECT _file_row, {quoted} FROM {tmp}) AS {tmp}_rows"
+
+    def read_ahead(
+        self,
+        path: Path,
+        *,
+        columns: Sequence[tuple[str, str]],
+        delimiter: str,
+        file_format: str,
+    ) -> None:
+        """The next file is parsed ahead by the embedded reader; its COPY waits for its batch."""
+        if self._reader is not None:
+            self._reader.read_ahead(
+                path, columns=columns, delimiter=delimiter, file_format=file_format
+            )
+
+    def _drop_read_table(self) -> None:
+        if self._read_table is None or self._conn is None:
+            return
+        with self.transaction():
+            self._conn.execute(f"DROP TABLE IF EXISTS {self._read_table}")
+        self._read_table = None
 
     def category_type(self, values: Sequence[str]) -> str | None:
         return None  # analysis runs on the tenant's DuckDB copy; text is fine here
@@ -314,6 +340,12 @@ class PostgresStore:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        if self._read_table is not None and self._conn is not None:
+            # the pooled connection outlives this store: leave it without our temporary table
+            import psycopg
+
+            with contextlib.suppress(psycopg.Error):
+                self._drop_read_table()
         if self._conn is not None:
             self._pool.putconn(self._conn)
             self._conn = None

@@ -214,6 +214,16 @@ class SparkStore:
             hint="use `dfras ingest --lake DIR PATH` (or ingest, then `dfras lake export DIR`)",
         )
 
+    def read_ahead(
+        self,
+        path: Path,
+        *,
+        columns: Sequence[tuple[str, str]],
+        delimiter: str,
+        file_format: str,
+    ) -> None:
+        return None  # Spark reads no files (see file_reader)
+
     def category_type(self, values: Sequence[str]) -> str | None:
         return None  # Spark has no enumerated type; its working tables keep text
 

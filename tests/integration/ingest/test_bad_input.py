@@ -27,7 +27,8 @@ from dfras.domain.errors import FileRejected
 from dfras.ingest.batch import BatchResult, load_file
 from dfras.ingest.service import ingest_paths
 from dfras.store import open_store
-from dfras.store.duckdb import MAX_RECORD_BYTES, RAW_KEEP_CHARS, DuckDBStore
+from dfras.store.duckdb import DuckDBStore
+from dfras.store.staging import MAX_RECORD_BYTES, RAW_KEEP_CHARS
 
 CORPUS = Path(__file__).resolve().parents[2] / "data" / "bad_input"
 
