@@ -32,6 +32,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 KINDS = ("threshold", "pattern", "quality_drop", "at_risk")
 PATTERN_TYPES = ("Anomaly", "Trend", "Seasonal", "Recurring")
 THRESHOLD_OUTCOMES = ("failure", "late", "return")
+#: What the post-import evaluation reports when no rule is enabled (not a problem to show).
+NO_RULES = "no alert rules"
 
 
 @dataclass

@@ -16,7 +16,7 @@ from typing import Any
 from dfras.alerts import lifecycle, outbox
 from dfras.alerts.conditions import RuleEvaluation, evaluate_rule
 from dfras.alerts.outbox import DeliveryReport, RetryPolicy, deliver_due
-from dfras.alerts.rules import Rule, list_rules
+from dfras.alerts.rules import NO_RULES, Rule, list_rules
 from dfras.alerts.schema import ensure_tables
 from dfras.store.base import Store
 
@@ -164,7 +164,7 @@ def after_import(store: Store, *, budget_seconds: float = 20.0) -> EvaluationRep
     try:
         ensure_tables(store)
         if not list_rules(store, enabled_only=True):
-            return "no alert rules"
+            return NO_RULES
         report = evaluate(store)
         policy = RetryPolicy(timeout_seconds=min(5.0, budget_seconds))
         report.delivery = deliver_due(store, policy=policy, budget_seconds=budget_seconds)

@@ -99,6 +99,8 @@ def ingest(
     ]
     emit(report, fmt, rows=rows, title="Import")
     if fmt == Format.table:
+        from dfras.alerts.rules import NO_RULES
+
         if report.fact_seconds is not None:
             console.print(f"delivery fact rebuilt in {report.fact_seconds:.2f} s")
         if report.causes_seconds is not None:
@@ -108,7 +110,7 @@ def ingest(
                 f"anomalies, patterns and correlations rescanned in "
                 f"{report.patterns_seconds:.2f} s (see `dfras patterns`)"
             )
-        if isinstance(report.alerts, str) and report.alerts != "no alert rules":
+        if isinstance(report.alerts, str) and report.alerts != NO_RULES:
             err_console.print(f"[yellow]alerts:[/] {report.alerts}", highlight=False)
         elif report.alerts is not None and not isinstance(report.alerts, str):
             console.print(

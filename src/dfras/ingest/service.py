@@ -15,6 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from dfras.alerts.rules import NO_RULES, list_rules
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
 from dfras.ingest.batch import BatchResult, file_sha256, imported_before, load_file, plan_file
@@ -115,6 +116,15 @@ def _read_ahead(
         return
 
 
+def _alert_rules_enabled(store: Store) -> bool:
+    """Whether an alert rule is enabled: asked before the evaluation code (statistics, numpy:
+    about 0.1 s to load) is loaded, which an import into a store without rules never needs."""
+    try:
+        return bool(list_rules(store, enabled_only=True))
+    except Exception:  # the evaluation reports the problem (it never fails an import)
+        return True
+
+
 def ingest_paths(
     store: Store,
     paths: list[Path],
@@ -185,10 +195,13 @@ def ingest_paths(
             patterns_service.scan(store)
             report.patterns_seconds = time.perf_counter() - began
     if alerts and any(b.status == "committed" for b in report.batches):
-        from dfras.alerts import service as alerts_service
+        if not _alert_rules_enabled(store):
+            report.alerts = NO_RULES
+        else:
+            from dfras.alerts import service as alerts_service
 
-        if progress:
-            progress("evaluating alert rules", len(files), len(files))
-        report.alerts = alerts_service.after_import(store)
+            if progress:
+                progress("evaluating alert rules", len(files), len(files))
+            report.alerts = alerts_service.after_import(store)
     report.seconds = time.perf_counter() - started
     return report
