@@ -18,9 +18,10 @@ from typing import Any
 from dfras.alerts.rules import NO_RULES, list_rules
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
-from dfras.ingest.batch import BatchResult, file_sha256, imported_before, load_file, plan_file
+from dfras.ingest.batch import BatchResult, file_sha256, load_file
 from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
 from dfras.ingest.mapping import Mapping
+from dfras.ingest.read_ahead import ReadAhead
 from dfras.orders import lookups
 from dfras.store.base import Store
 
@@ -96,26 +97,6 @@ def _load_one(
         )
 
 
-def _read_ahead(
-    store: Store, path: Path, mapping: Mapping | None, domain: str | None, digest: Future[str]
-) -> None:
-    """Start reading ``path`` while the file before it finishes its batch (see
-    :mod:`dfras.store.staging`): not when its bytes were imported before, nor when it will be
-    refused whole (its own load then says why)."""
-    try:
-        plan = plan_file(path, mapping=mapping, domain_hint=domain)
-        if imported_before(store, digest.result(), plan.domain.name):
-            return
-        store.read_ahead(
-            path,
-            columns=plan.reader_columns,
-            delimiter=plan.info.delimiter,
-            file_format=plan.info.file_format,
-        )
-    except Exception:  # an optimisation only: the file's own load reads it and reports why not
-        return
-
-
 def _alert_rules_enabled(store: Store) -> bool:
     """Whether an alert rule is enabled: asked before the evaluation code (statistics, numpy:
     about 0.1 s to load) is loaded, which an import into a store without rules never needs."""
@@ -148,11 +129,11 @@ def ingest_paths(
     # identify: hashing then overlaps the engine's work instead of preceding it
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-digest")
     digests = [hasher.submit(file_sha256, path) for path in files]
+    ahead = ReadAhead(store, files, digests, mapping=mapping, domain=domain)
     try:
         for i, path in enumerate(files):
             if progress:
                 progress(path.name, i, len(files))
-            after = files[i + 1] if i + 1 < len(files) else None
             _load_one(
                 store,
                 path,
@@ -160,11 +141,7 @@ def ingest_paths(
                 mapping=mapping,
                 domain=domain,
                 digest=digests[i],
-                on_landed=(
-                    partial(_read_ahead, store, after, mapping, domain, digests[i + 1])
-                    if after is not None
-                    else None
-                ),
+                on_landed=partial(ahead.landed, i),
             )
     finally:
         hasher.shutdown(cancel_futures=True)

@@ -98,13 +98,15 @@ class Stager:
     def read(
         self, path: Path, *, columns: Sequence[tuple[str, str]], delimiter: str, file_format: str
     ) -> StagedFile:
-        """The file as staged; raises what the reader raised. Read-aheads of other files are
-        given up (reads are one file ahead, so they will not be asked for)."""
+        """The file as staged; raises what the reader raised. Reads ahead are asked for in
+        the order they were started: those started before this one were skipped (their
+        files were imported already) and are given up; with none for this file, all are."""
         key = _key(path, columns, delimiter, file_format)
+        keys = list(self._ahead)
+        skipped = keys[: keys.index(key)] if key in self._ahead else keys
+        for other in skipped:
+            self._discard(self._ahead.pop(other))
         future = self._ahead.pop(key, None)
-        for other in self._ahead.values():
-            self._discard(other)
-        self._ahead.clear()
         if future is None:
             future = self._submit(path, columns, delimiter, file_format)
         return future.result()
