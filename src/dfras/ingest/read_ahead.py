@@ -54,12 +54,15 @@ class ReadAhead:
                 waiting += self._sizes[k]
 
     def _start(self, k: int) -> bool:
-        """Start reading file ``k``: not when its bytes were imported before, nor when it will
-        be refused whole (its own load then says why)."""
+        """Start reading file ``k``: not when it will be refused whole (its own load then says
+        why), nor when its bytes were imported before, as far as its digest is known yet (the
+        digests are computed on a thread of their own; waiting for a large file's would cost
+        more than reading it in vain)."""
         path = self._files[k]
         try:
             plan = plan_file(path, mapping=self._mapping, domain_hint=self._domain)
-            if imported_before(self._store, self._digests[k].result(), plan.domain.name):
+            digest = self._digests[k]
+            if digest.done() and imported_before(self._store, digest.result(), plan.domain.name):
                 return False
             self._sizes[k] = path.stat().st_size
             self._store.read_ahead(

@@ -77,12 +77,14 @@ class Stager:
 
     :meth:`read_ahead` starts reading a file the batch after this one will ask for;
     :meth:`read` returns it (waiting if need be), or reads it now when nobody read ahead.
-    Every use of the second connection runs on the one worker thread, in submission order.
+    Every read runs on the one worker thread, in submission order; drops use a connection of
+    their own from the caller's thread.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, scratch: Path) -> None:
         con.execute(f"ATTACH IF NOT EXISTS ':memory:' AS {STAGING_DB}")
         self._con = con.cursor()
+        self._drops = con.cursor()
         self._scratch = scratch
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-stage")
         self._ahead: dict[ReadKey, Future[StagedFile]] = {}
@@ -112,8 +114,9 @@ class Stager:
         return future.result()
 
     def drop(self, staged: StagedFile) -> None:
-        """Free a staged table once its batch has read it (or failed)."""
-        self._pool.submit(self._con.execute, f"DROP TABLE IF EXISTS {staged.table}").result()
+        """Free a staged table once its batch has read it (or failed). On a third connection,
+        from the caller's thread: the worker may be busy reading the files ahead."""
+        self._drops.execute(f"DROP TABLE IF EXISTS {staged.table}")
 
     def close(self) -> None:
         """Stop a read under way, give up pending ones, and close the second connection."""
@@ -124,6 +127,7 @@ class Stager:
             self._con.interrupt()
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._con.close()
+        self._drops.close()
 
     def _submit(
         self, path: Path, columns: Sequence[tuple[str, str]], delimiter: str, file_format: str
