@@ -1,11 +1,12 @@
-"""Reading input files into the staging database, one file ahead of the checks.
+"""Reading input files into the staging database, ahead of their batches.
 
 Each file is parsed by DuckDB's own reader (typed, streaming, in parallel) into a table of an
 in-memory database attached to the store, ``dfras_staging``, in file order, so a record's
 number follows from its row id. The reads run on a second connection with a thread of its
 own: while one file's checks and bookkeeping run (counts, quarantine, issues, the commit:
-mostly one core's work), the next file is read on the other core. On 1M orders that took
-the import from 8.88 to 8.31 s (median of 8 paired runs; see docs/benchmarks.md).
+mostly one core's work), the files after it are read on the other core (which ones:
+:mod:`dfras.ingest.read_ahead`). On 1M orders that took the import from 8.98 to 8.38 s
+(medians of 12 paired runs; see docs/benchmarks.md).
 
 A staged table is committed before the batch's transaction begins (the batch reads it
 outside that transaction's snapshot otherwise) and dropped once the batch has landed it. A
@@ -89,6 +90,8 @@ class Stager:
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-stage")
         self._ahead: dict[ReadKey, Future[StagedFile]] = {}
         self._numbers = itertools.count(1)
+        # several stores (threads of a service) may share the database: names of their own
+        self._prefix = f"{STAGING_DB}.file_{uuid.uuid4().hex[:8]}_"
 
     def read_ahead(
         self, path: Path, *, columns: Sequence[tuple[str, str]], delimiter: str, file_format: str
@@ -119,7 +122,7 @@ class Stager:
         self._drops.execute(f"DROP TABLE IF EXISTS {staged.table}")
 
     def close(self) -> None:
-        """Stop a read under way, give up pending ones, and close the second connection."""
+        """Stop a read under way, give up pending ones, and close the connections."""
         for future in self._ahead.values():
             future.cancel()
         self._ahead.clear()
@@ -132,7 +135,7 @@ class Stager:
     def _submit(
         self, path: Path, columns: Sequence[tuple[str, str]], delimiter: str, file_format: str
     ) -> Future[StagedFile]:
-        table = f"{STAGING_DB}.file_{next(self._numbers)}"
+        table = f"{self._prefix}{next(self._numbers)}"
         return self._pool.submit(
             stage_file,
             self._con,

@@ -98,3 +98,22 @@ def test_the_batch_lands_the_file_as_it_was_read_ahead(tmp_path: Path) -> None:
     assert store.fetchall(f"SELECT _file_row, client_name FROM {reader}") == [(1, "First")]
     store.take_rejects()
     store.close()
+
+
+def test_stores_sharing_a_database_read_into_tables_of_their_own(tmp_path: Path) -> None:
+    """Two stores over one database (threads of a service) each read a file: neither read
+    replaces the other's staged records."""
+    first, second = tmp_path / "first.csv", tmp_path / "second.csv"
+    first.write_text(CLIENTS_HEADER + "1,First,,,,,,,Pune,Maharashtra,411001,\n")
+    second.write_text(CLIENTS_HEADER + "2,Second,,,,,,,Pune,Maharashtra,411001,\n")
+    columns = [(name, "VARCHAR") for name in CLIENTS_HEADER.strip().split(",")]
+    store = DuckDBStore(tmp_path / "s.duckdb")
+    one, two = store.cursor(), store.cursor()
+    reader_one = one.file_reader(first, columns=columns, delimiter=",", file_format="csv")
+    reader_two = two.file_reader(second, columns=columns, delimiter=",", file_format="csv")
+    assert one.fetchall(f"SELECT client_name FROM {reader_one}") == [("First",)]
+    assert two.fetchall(f"SELECT client_name FROM {reader_two}") == [("Second",)]
+    for s in (one, two):
+        s.take_rejects()
+        s.close()
+    store.close()
