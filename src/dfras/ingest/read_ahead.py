@@ -41,6 +41,21 @@ class ReadAhead:
         self._next = 0  # the first file not considered for reading ahead yet
         self._sizes: dict[int, int] = {}
 
+    def start(self) -> None:
+        """Before the first batch: read the first file, and the ones after it within the
+        budget, so the orders file behind the small master-data files is read early. Not when
+        the first file was imported before: that is a re-run of an import, whose files are
+        skipped (reading them ahead took a re-run of 1M orders from 0.9 s up to 2.0 s)."""
+        if not self._files:
+            return
+        try:
+            plan = plan_file(self._files[0], mapping=self._mapping, domain_hint=self._domain)
+            if imported_before(self._store, self._digests[0].result(), plan.domain.name):
+                return
+        except Exception:  # the first file's own load says what is wrong with it
+            return
+        self.landed(-1)
+
     def landed(self, index: int) -> None:
         """File ``index`` has landed: read the next file ahead, and more within the budget."""
         self._next = max(self._next, index + 1)

@@ -130,6 +130,7 @@ def ingest_paths(
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-digest")
     digests = [hasher.submit(file_sha256, path) for path in files]
     ahead = ReadAhead(store, files, digests, mapping=mapping, domain=domain)
+    ahead.start()
     try:
         for i, path in enumerate(files):
             if progress:

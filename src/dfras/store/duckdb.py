@@ -247,9 +247,11 @@ class DuckDBStore:
         delimiter: str,
         file_format: str,
     ) -> None:
-        """Start reading the file the next batch will ask :meth:`file_reader` for, while this
-        batch's checks and bookkeeping run. Only once a file has been read (the reading
-        connection is set up outside any transaction)."""
+        """Start reading a file a later batch will ask :meth:`file_reader` for, while this
+        batch's checks and bookkeeping run (or before the first batch). The reading connection
+        is set up outside a transaction only: inside one, nothing is read ahead until it is."""
+        if self._stager is None and not self._in_tx:
+            self._stager_for_reads()
         if self._stager is not None:
             self._stager.read_ahead(
                 path, columns=columns, delimiter=delimiter, file_format=file_format

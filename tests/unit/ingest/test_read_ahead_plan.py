@@ -87,3 +87,24 @@ def test_files_imported_before_or_refused_are_not_read_ahead(tmp_path: Path) -> 
     ahead = ReadAhead(store, files, _digests(files), mapping=None, domain=None)
     ahead.landed(0)
     assert store.reads == []
+
+
+@pytest.mark.usefixtures("small_budget")
+def test_before_the_first_batch_the_first_files_are_read_within_the_budget(
+    tmp_path: Path,
+) -> None:
+    files = _files(tmp_path, {"clients": 200, "warehouses": 200, "orders": 5_000, "feedback": 300})
+    store = RecordingStore(imported=set())
+    ahead = ReadAhead(store, files, _digests(files), mapping=None, domain=None)
+    ahead.start()
+    assert store.reads == ["clients", "warehouses", "orders"]
+    ahead.landed(0)  # nothing more while orders waits over the budget
+    assert store.reads == ["clients", "warehouses", "orders"]
+
+
+def test_a_rerun_of_an_import_reads_nothing_ahead(tmp_path: Path) -> None:
+    """The first file was imported before: its batch and likely the others are skipped."""
+    files = _files(tmp_path, {"clients": 100, "warehouses": 100, "orders": 100})
+    store = RecordingStore(imported={"clients"})
+    ReadAhead(store, files, _digests(files), mapping=None, domain=None).start()
+    assert store.reads == []
