@@ -77,7 +77,7 @@ def refresh(store: Store, *, chunk_orders: int = CHUNK_ORDERS) -> float:
         _refresh_through_copy(store)
         return time.perf_counter() - started
     spec = sql_spec()
-    with store.transaction():
+    with store.rebuilding(), store.transaction():
         version = read_meta(store, "data_version") or "0"
         for statement in q.norms_sql():
             store.execute(statement)
@@ -95,7 +95,6 @@ def refresh(store: Store, *, chunk_orders: int = CHUNK_ORDERS) -> float:
             q.PATTERNS_TABLE, pa.Table.from_pylist(verdicts, schema=q.pattern_schema())
         )
         store.execute(q.build_rca_sql(spec), [datetime.now().replace(microsecond=0)])
-        store.index_for_lookup(q.RCA_TABLE, "order_id")
         for scratch in (q.FEATURES_TABLE, q.PATTERNS_TABLE, *q.SCRATCH_TABLES):
             store.execute(f"DROP TABLE IF EXISTS {scratch}")
         write_meta(store, "causes_version", version)

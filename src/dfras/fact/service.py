@@ -47,13 +47,12 @@ def build_steps(store: Store) -> list[tuple[int, int] | None]:
 def refresh(store: Store) -> float:
     """Rebuild the fact in one transaction; returns the seconds it took."""
     started = time.perf_counter()
-    with store.transaction():
+    with store.rebuilding(), store.transaction():
         version = read_meta(store, "data_version") or "0"
         first, *rest = build_steps(store)
         store.replace_table(FACT_TABLE, fact_select_sql(first))
         for ids in rest:
             store.execute(f"INSERT INTO {FACT_TABLE} {fact_select_sql(ids)}")
-        store.index_for_lookup(FACT_TABLE, "order_id")
         write_meta(store, "fact_version", version)
     return time.perf_counter() - started
 

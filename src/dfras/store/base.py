@@ -49,6 +49,11 @@ class Store(Protocol):
 
     def replace_table(self, name: str, select_sql: str) -> None: ...
 
+    def rebuilding(self) -> AbstractContextManager[None]:
+        """Around the rebuild of a derived table (replaced whole, never updated in place): the
+        engine stores it as written, without compacting it later."""
+        ...
+
     def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
         """(Re)create the temporary table ``name`` holding ``data``: small results computed in
         Python (the per-pattern cause verdicts) that a following query joins back."""

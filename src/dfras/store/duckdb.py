@@ -171,6 +171,26 @@ class DuckDBStore:
         """(Re)create table ``name`` as the result of ``select_sql``."""
         self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
 
+    @contextmanager
+    def rebuilding(self) -> Iterator[None]:
+        """Around the rebuild of a derived table (the fact, the causes): the table is stored
+        as the build writes it. A parallel build leaves partly filled row groups (two per
+        step), and DuckDB's checkpoints merge adjacent ones that fit in fewer, rewriting them:
+        1.1-1.6 s of one core at 1M orders, in about half the imports, for one row group
+        fewer. So what earlier writes deleted is compacted first, by a checkpoint with merging
+        on; from then on this process checkpoints with merging off (a checkpoint later in the
+        same process, after any small write, would merge the rebuilt table still). A later
+        process merges only tables it changes, and a derived table is only ever replaced
+        whole. Inside a transaction nothing changes."""
+        if self._in_tx:
+            yield
+            return
+        self.con.execute("RESET max_vacuum_tasks")
+        self.con.execute("CHECKPOINT")
+        self.con.execute("SET max_vacuum_tasks = 0")
+        yield
+        self.con.execute("CHECKPOINT")
+
     def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
         view = f"_dfras_arrow_{name}"
         self.con.register(view, data)

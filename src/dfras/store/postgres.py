@@ -170,6 +170,10 @@ class PostgresStore:
     def drop_index_for_lookup(self, table: str, column: str) -> None:
         """Nothing to do: the migrations' indexes stay."""
 
+    def rebuilding(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to do: PostgreSQL writes the rebuilt rows as they come."""
+        return contextlib.nullcontext()
+
     def replace_table(self, name: str, select_sql: str) -> None:
         """Replace this tenant's rows of ``name`` by the result of ``select_sql``.
 

@@ -14,6 +14,7 @@ Results reach Python only through ``fetch*``, which callers use on aggregated qu
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -136,6 +137,10 @@ class SparkStore:
 
     def drop_index_for_lookup(self, table: str, column: str) -> None:
         """Nothing to do: Parquet has no indexes."""
+
+    def rebuilding(self) -> contextlib.AbstractContextManager[None]:
+        """Nothing to do: the lake's Parquet files are written once."""
+        return contextlib.nullcontext()
 
     def replace_table(self, name: str, select_sql: str) -> None:
         """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area)."""

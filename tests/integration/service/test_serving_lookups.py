@@ -1,6 +1,7 @@
-"""The log lookups an order's detail uses: built by the server's gate when it opens the store
-and after its writes, dropped by an import (a bulk load would maintain them row by row), and
-used by the engine for the detail's log query."""
+"""The lookups an order's detail uses: built by the server's gate when it opens the store and
+after its writes; an import goes without them (it drops the log lookups, a bulk load would
+maintain them row by row, and rebuilds the fact as a new table); used by the engine for the
+detail's fact and log queries."""
 
 from __future__ import annotations
 
@@ -8,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from dfras.ingest.service import ingest_paths
-from dfras.orders.lookups import LOG_LOOKUPS
+from dfras.orders import query as oq
+from dfras.orders.lookups import LOG_LOOKUPS, SERVING_LOOKUPS
 from dfras.query import causes as cq
+from dfras.query.fact import FACT_TABLE
 from dfras.service.gate import StoreGate
 from dfras.store import open_store
 
@@ -18,7 +21,9 @@ def _indexes(store: Any) -> set[str]:
     return {r[0] for r in store.fetchall("SELECT index_name FROM duckdb_indexes()")}
 
 
-WANTED = {f"{t}_{c}_lookup" for t, c in LOG_LOOKUPS}
+WANTED = {f"{t}_{c}_lookup" for t, c in SERVING_LOOKUPS}
+LOGS = {f"{t}_{c}_lookup" for t, c in LOG_LOOKUPS}
+FACT = f"{FACT_TABLE}_order_id_lookup"
 
 
 def _plan(cur: Any, folder: Path, sql: str, params: list[Any]) -> str:
@@ -31,7 +36,7 @@ def _plan(cur: Any, folder: Path, sql: str, params: list[Any]) -> str:
     return profile.read_text()
 
 
-def test_gate_builds_the_log_lookups_and_an_import_drops_them(
+def test_gate_builds_the_lookups_and_an_import_goes_without_them(
     sample_data: Path, tmp_path: Path
 ) -> None:
     location = str(tmp_path / "store.duckdb")
@@ -50,9 +55,11 @@ def test_gate_builds_the_log_lookups_and_an_import_drops_them(
         for batch in (ids[:1], ids):
             plan = _plan(cur, tmp_path, cq.order_logs_sql(len(batch)), batch + batch)
             assert (plan.count("Index Scan"), plan.count("Sequential Scan")) == (2, 0)
+            plan = _plan(cur, tmp_path, oq.order_rows_sql(len(batch)), batch)
+            assert (plan.count("Index Scan"), plan.count("Sequential Scan")) == (1, 0)
     with gate.writing() as cur:  # an import through the server: dropped, then built again
         ingest_paths(cur, [sample_data / "feedback.csv"], causes=False, alerts=False)
-        assert not WANTED & _indexes(cur)
+        assert not (LOGS | {FACT}) & _indexes(cur)
     with gate.reading() as cur:
         assert _indexes(cur) >= WANTED
     gate.close()
