@@ -6,8 +6,8 @@ id. Without an index each is a scan of the row groups whose order-id range cover
 indexes when it opens the store and after each of its writes. An import goes without them: it
 drops the log indexes first (a bulk load would otherwise maintain them row by row), and the
 fact and the causes are rebuilt as new tables, which have none. Building the fact's index in
-the import cost 0.3 s at 1M orders and its first checkpoint 1.2-1.9 s more (the index is
-written out whole), a sixth of the import, for lookups only a server makes.
+the import cost 0.3 s at 1M orders (then written out at the next checkpoint), for lookups only
+a server makes.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ batch lands, with the same record numbers and rejects as a file read in its turn
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,6 @@ from dfras.ingest.service import ingest_paths
 from dfras.store.duckdb import DuckDBStore
 from dfras.store.staging import STAGING_DB
 
-ORDERS_HEADER = (
-    "order_id,client_id,customer_name,customer_phone,delivery_address_line1,"
-    "delivery_address_line2,city,state,pincode,order_date,promised_delivery_date,"
-    "actual_delivery_date,status,payment_mode,amount,failure_reason,created_at\n"
-)
 CLIENTS_HEADER = (
     "client_id,client_name,gst_number,contact_person,contact_phone,contact_email,"
     "address_line1,address_line2,city,state,pincode,created_at\n"
@@ -26,19 +22,8 @@ ROWS = 200_000
 BROKEN = {777: "bad_type", 100_001: "negative_amount", 199_998: "too_many_columns"}
 
 
-def _order(n: int) -> str:
-    amount = "-5.00" if BROKEN.get(n) == "negative_amount" else "120.50"
-    order_date = "2025-01-05 10:00:00" if BROKEN.get(n) != "bad_type" else "yesterday"
-    extra = ",surplus" if BROKEN.get(n) == "too_many_columns" else ""
-    return (
-        f"{n},{n % 97 + 1},Customer {n},98220{n:05d},{n} MG Road,,Pune,Maharashtra,411004,"
-        f"{order_date},2025-01-07 10:00:00,2025-01-06 12:00:00,Delivered,Prepaid,{amount},,"
-        f"2025-01-05 10:00:00{extra}\n"
-    )
-
-
 @pytest.fixture(scope="module")
-def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def folder(tmp_path_factory: pytest.TempPathFactory, numbered_orders: Callable[..., str]) -> Path:
     """Clients (loaded first), then a large orders file with broken records."""
     out = tmp_path_factory.mktemp("ahead")
     with (out / "clients.csv").open("w") as fh:
@@ -48,10 +33,7 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
                 f"{c},Client {c},27ABCDE{c:04d}F1Z1,Person {c},+9198{c:08d},c{c}@example.com,"
                 f"{c} Ring Road,,Pune,Maharashtra,411001,2024-01-01 09:00:00\n"
             )
-    with (out / "orders.csv").open("w") as fh:
-        fh.write(ORDERS_HEADER)
-        for n in range(1, ROWS + 1):
-            fh.write(_order(n))
+    (out / "orders.csv").write_text(numbered_orders(range(1, ROWS + 1), BROKEN))
     return out
 
 

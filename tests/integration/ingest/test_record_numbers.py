@@ -3,6 +3,7 @@ written by an earlier release."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -11,34 +12,17 @@ from dfras.ingest.batch import load_file
 from dfras.store.duckdb import DuckDBStore
 from dfras.store.schema import SCHEMA_VERSION
 
-HEADER = (
-    "order_id,client_id,customer_name,customer_phone,delivery_address_line1,"
-    "delivery_address_line2,city,state,pincode,order_date,promised_delivery_date,"
-    "actual_delivery_date,status,payment_mode,amount,failure_reason,created_at\n"
-)
 ROWS = 300_000
 #: record number -> how the record is broken (reader reject or row rule)
 BROKEN = {1_234: "bad_type", 150_001: "negative_amount", 299_999: "too_many_columns"}
 
 
-def _line(n: int) -> str:
-    amount = "-5.00" if BROKEN.get(n) == "negative_amount" else "120.50"
-    order_date = "2025-01-05 10:00:00" if BROKEN.get(n) != "bad_type" else "yesterday"
-    extra = ",surplus" if BROKEN.get(n) == "too_many_columns" else ""
-    return (
-        f"{n},{n % 97 + 1},Customer {n},98220{n:05d},{n} MG Road,,Pune,Maharashtra,411004,"
-        f"{order_date},2025-01-07 10:00:00,2025-01-06 12:00:00,Delivered,Prepaid,{amount},,"
-        f"2025-01-05 10:00:00{extra}\n"
-    )
-
-
 @pytest.fixture(scope="module")
-def big_orders(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def big_orders(
+    tmp_path_factory: pytest.TempPathFactory, numbered_orders: Callable[..., str]
+) -> Path:
     path = tmp_path_factory.mktemp("big") / "orders.csv"
-    with path.open("w") as fh:
-        fh.write(HEADER)
-        for n in range(1, ROWS + 1):
-            fh.write(_line(n))
+    path.write_text(numbered_orders(range(1, ROWS + 1), BROKEN))
     return path
 
 
@@ -58,12 +42,14 @@ def test_every_record_keeps_its_number_in_the_file(tmp_path: Path, big_orders: P
     store.close()
 
 
-def test_a_store_of_the_first_layout_is_upgraded_on_open(tmp_path: Path) -> None:
+def test_a_store_of_the_first_layout_is_upgraded_on_open(
+    tmp_path: Path, numbered_orders: Callable[..., str]
+) -> None:
     """A store written when rows carried a stored fingerprint and their file's path loses
     those columns when opened,
     and re-importing a changed file still tells updated rows from unchanged ones."""
     csv = tmp_path / "orders.csv"
-    csv.write_text(HEADER + "".join(_line(n) for n in range(1, 6)))
+    csv.write_text(numbered_orders(range(1, 6)))
     db = tmp_path / "old.duckdb"
     store = DuckDBStore(db)
     load_file(store, csv)
@@ -80,7 +66,7 @@ def test_a_store_of_the_first_layout_is_upgraded_on_open(tmp_path: Path) -> None
     assert not {"_row_hash", "_source_file"} & columns
     changed = tmp_path / "orders-changed.csv"
     changed.write_text(
-        HEADER + "".join(_line(n) for n in range(1, 5)) + _line(5).replace("120.50", "99.00")
+        numbered_orders(range(1, 5)) + numbered_orders([5], header=False).replace("120.50", "99.00")
     )
     result = load_file(store, changed)
     assert (result.rows_unchanged, result.rows_updated, result.rows_inserted) == (4, 1, 0)
