@@ -176,12 +176,12 @@ class DuckDBStore:
         """Around the rebuild of a derived table (the fact, the causes): the table is stored
         as the build writes it. A parallel build leaves partly filled row groups (two per
         step), and DuckDB's checkpoints merge adjacent ones that fit in fewer, rewriting them:
-        0.9-1.4 s of one core at 1M orders (the close 1.1-1.9 s longer), in about half the
-        imports, for one row group fewer. So what earlier writes deleted is compacted first, by a checkpoint with merging
-        on; from then on this process checkpoints with merging off (a checkpoint later in the
-        same process, after any small write, would merge the rebuilt table still). A later
-        process merges only tables it changes, and a derived table is only ever replaced
-        whole. Inside a transaction nothing changes."""
+        0.8-1.8 s of CPU at 1M orders (the close 1.0-2.1 s longer), in about half the
+        imports, for one row group fewer. So what earlier writes deleted is compacted first,
+        by a checkpoint with merging on; from then on this process checkpoints with merging
+        off (a checkpoint later in the same process, after any small write, would merge the
+        rebuilt table still). A later process merges only tables it changes, and a derived
+        table is only ever replaced whole. Inside a transaction nothing changes."""
         if self._in_tx:
             yield
             return
