@@ -215,8 +215,18 @@ def _land_batch(
         _renumber(store, domain, batch_id, rejected)
     _resolve_repeats(store, domain, batch_id, source)
     _count(store, domain, result, batch_id, rejected)
-    _quarantine(store, domain, batch_id, source, now, rejected)
-    _write_issues(store, domain, batch_id, source)
+    # the counts say which scans would find rows: most batches have no errors, many no warnings
+    _quarantine(
+        store,
+        domain,
+        batch_id,
+        source,
+        now,
+        rejected,
+        failed_checks=result.rows_quarantined > len(rejected),
+    )
+    if result.rows_warned:
+        _write_issues(store, domain, batch_id, source)
     if had_rows:
         _reconcile(store, domain, result, batch_id)
     else:
@@ -397,15 +407,30 @@ def _fingerprint(store: Store, domain: Domain, alias: str | None = None) -> str:
     return store.row_hash_sql([f"{prefix}{c.name}" for c in domain.columns])
 
 
+def _has_repeats(store: Store, domain: Domain, batch_id: str) -> bool:
+    """Whether a key repeats among the batch's rows that passed their checks (keys are
+    integers, required: those rows all have one). More rows than the keys' range holds must
+    repeat one; otherwise the distinct keys are counted."""
+    t, key = domain.name, domain.key
+    where = f"FROM {t} WHERE _batch_id = ? AND _errors IS NULL"
+    low, high, rows = store.fetchall(
+        f"SELECT min({key}), max({key}), count(*) {where}", [batch_id]
+    )[0]
+    if rows < 2:
+        return False
+    if high - low + 1 < rows:
+        return True
+    distinct = store.fetchall(
+        f"SELECT {store.distinct_count_sql(key, int(low), int(high))} {where}", [batch_id]
+    )[0][0]
+    return bool(distinct < rows)
+
+
 def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> None:
     """A key repeated in one file: an identical later row is dropped with a warning; a later
     row with other values is an error (quarantined), the first one is kept."""
     t, key = domain.name, domain.key
-    dupes = store.fetchall(
-        f"SELECT count(*) - count(DISTINCT {key}) FROM {t} WHERE _batch_id = ? AND _errors IS NULL",
-        [batch_id],
-    )[0][0]
-    if not dupes:
+    if not _has_repeats(store, domain, batch_id):
         return
     typed_json = (
         "json_object("
@@ -508,8 +533,12 @@ def _quarantine(
     source: str,
     now: datetime,
     rejected: list[RejectedRecord],
+    *,
+    failed_checks: bool = True,
 ) -> None:
-    """Move error rows out of the domain table into quarantine, with their raw content."""
+    """Move error rows out of the domain table into quarantine, with their raw content:
+    the records the reader set aside (``rejected``), and the landed rows a check failed
+    (looked for only when ``failed_checks`` says there are some)."""
     for chunk in iter_batches(rejected, 500):
         store.execute(
             "INSERT INTO quarantine VALUES "
@@ -529,6 +558,8 @@ def _quarantine(
                 )
             ],
         )
+    if not failed_checks:
+        return
     message = _message_sql(domain, "json_extract_string(_raw, '$.{col}')")
     store.execute(
         f"""INSERT INTO quarantine

@@ -337,6 +337,9 @@ class PostgresStore:
             + ")"
         )
 
+    def distinct_count_sql(self, column: str, low: int, high: int) -> str:
+        return f"count(DISTINCT {column})"
+
     def size_bytes(self) -> int | None:
         return None
 

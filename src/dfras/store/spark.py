@@ -238,6 +238,9 @@ class SparkStore:
     def row_hash_sql(self, expressions: Sequence[str]) -> str:
         return f"CAST(xxhash64({', '.join(expressions)}) AS VARCHAR)"
 
+    def distinct_count_sql(self, column: str, low: int, high: int) -> str:
+        return f"count(DISTINCT {column})"
+
     def size_bytes(self) -> int | None:
         return sum(
             (self.lake / f).stat().st_size
