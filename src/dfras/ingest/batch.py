@@ -11,7 +11,6 @@ A file whose bytes were already imported is skipped outright.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 import uuid
@@ -24,6 +23,7 @@ from pathlib import Path
 from dfras.domain.errors import FileRejected
 from dfras.domain.tables import Domain
 from dfras.ingest.detect import FileInfo, inspect_file, recognise_domain
+from dfras.ingest.identity import file_digest, imported_before
 from dfras.ingest.mapping import DomainMapping, Mapping
 from dfras.ingest.rules import (
     ORDER_TIME_CHECKS,
@@ -63,11 +63,6 @@ class BatchResult:
 
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def resolve_columns(
@@ -127,15 +122,6 @@ def plan_file(path: Path, *, mapping: Mapping | None, domain_hint: str | None) -
     return FilePlan(info, domain, dm, present, unknown, typed)
 
 
-def imported_before(store: Store, sha: str, domain: str) -> tuple[str, str] | None:
-    """(batch id, source file) of the batch that imported these bytes as ``domain``, if any."""
-    seen = store.fetchall(
-        "SELECT batch_id, source_file FROM ingest_batches WHERE source_sha256 = ? AND domain = ?",
-        [sha, domain],
-    )
-    return (str(seen[0][0]), str(seen[0][1])) if seen else None
-
-
 def load_file(
     store: Store,
     path: Path,
@@ -147,7 +133,8 @@ def load_file(
 ) -> BatchResult:
     """Import one file as one batch; raises FileRejected when the file as a whole is refused.
 
-    ``digest``: the file's SHA-256, when the caller has it computed ahead (see
+    ``digest``: the file's digest (:func:`~dfras.ingest.identity.file_digest`), when the
+    caller has it computed ahead (see
     :func:`dfras.ingest.service.ingest_paths`). ``on_landed`` is called once the file's
     records are landed, while the batch's checks and bookkeeping go on (the caller starts
     reading the next file then)."""
@@ -158,8 +145,8 @@ def load_file(
     result.notes.extend(plan.info.notes)
     if plan.unknown:
         result.notes.append(f"ignored unknown column(s): {', '.join(plan.unknown)}")
-    sha = digest.result() if digest is not None else file_sha256(path)
-    seen = imported_before(store, sha, domain.name)
+    known = digest.result() if digest is not None else file_digest(path)
+    seen = imported_before(store, known, domain.name, path)
     if seen:
         result.status = "skipped"
         result.batch_id = seen[0]
@@ -177,7 +164,14 @@ def load_file(
     try:
         with store.transaction():
             _land_batch(
-                store, path, plan, reader, result, sha=sha, mapping=mapping, on_landed=on_landed
+                store,
+                path,
+                plan,
+                reader,
+                result,
+                digest=known,
+                mapping=mapping,
+                on_landed=on_landed,
             )
     finally:
         store.take_rejects()  # a batch that failed before landing its read lets it go
@@ -192,7 +186,7 @@ def _land_batch(
     reader: str,
     result: BatchResult,
     *,
-    sha: str,
+    digest: str,
     mapping: Mapping | None,
     on_landed: Callable[[], None] | None,
 ) -> None:
@@ -237,7 +231,7 @@ def _land_batch(
             batch_id,
             domain.name,
             source,
-            sha,
+            digest,
             path.stat().st_size,
             mapping.path if mapping else None,
             result.rows_read,

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from pathlib import Path
 
-from dfras.ingest.batch import FilePlan, imported_before, plan_file
+from dfras.ingest.batch import FilePlan, plan_file
+from dfras.ingest.identity import imported_before
 from dfras.ingest.mapping import Mapping
 from dfras.store.base import Store
 

@@ -18,8 +18,9 @@ from typing import Any
 from dfras.alerts.rules import NO_RULES, list_rules
 from dfras.domain.errors import FileRejected
 from dfras.fact import service as fact_service
-from dfras.ingest.batch import BatchResult, file_sha256, load_file
+from dfras.ingest.batch import BatchResult, load_file
 from dfras.ingest.detect import expand_paths, inspect_file, recognise_domain
+from dfras.ingest.identity import file_digest
 from dfras.ingest.mapping import Mapping
 from dfras.ingest.read_ahead import ReadAhead
 from dfras.orders import lookups
@@ -128,7 +129,7 @@ def ingest_paths(
     # the files' digests are computed on a thread of their own, ahead of the loads they
     # identify: hashing then overlaps the engine's work instead of preceding it
     hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dfras-digest")
-    digests = [hasher.submit(file_sha256, path) for path in files]
+    digests = [hasher.submit(file_digest, path) for path in files]
     ahead = ReadAhead(store, files, digests, mapping=mapping, domain=domain)
     ahead.start()
     try:

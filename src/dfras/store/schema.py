@@ -21,18 +21,21 @@ from dfras.domain.reference import FAILURE_REASONS, STATUS_CODES
 from dfras.domain.tables import DOMAINS, LANDING_COLUMNS, LINEAGE_COLUMNS, Domain
 
 #: Version of the embedded store's layout; :data:`UPGRADES` brings older stores up to it.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Statements that take an embedded store from version ``n - 1`` to ``n``, by ``n``.
 #: 2: rows no longer carry a stored fingerprint (``_row_hash``; imports compute one only when
 #: they compare rows) nor copies of their batch's file and time (``_source_file``,
 #: ``_ingested_at``; kept in ``ingest_batches``).
+#: 3: a batch records its file's digest as ``source_digest`` (BLAKE3, ``blake3:``-prefixed; the
+#: SHA-256 digests recorded before keep their place, see :mod:`dfras.ingest.identity`).
 UPGRADES: dict[int, tuple[str, ...]] = {
     2: tuple(
         f"ALTER TABLE {name} DROP COLUMN IF EXISTS {column}"
         for name in DOMAINS
         for column in ("_row_hash", "_source_file", "_ingested_at")
     ),
+    3: ("ALTER TABLE ingest_batches RENAME COLUMN source_sha256 TO source_digest",),
 }
 
 _SQL_TYPES = {
@@ -64,7 +67,7 @@ BOOKKEEPING_DDL: tuple[str, ...] = (
   batch_id VARCHAR,
   domain VARCHAR,
   source_file VARCHAR,
-  source_sha256 VARCHAR,
+  source_digest VARCHAR,
   source_bytes BIGINT,
   mapping VARCHAR,
   rows_read BIGINT,

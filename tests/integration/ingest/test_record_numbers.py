@@ -55,6 +55,7 @@ def test_a_store_of_the_first_layout_is_upgraded_on_open(
     load_file(store, csv)
     store.execute("ALTER TABLE orders ADD COLUMN _row_hash VARCHAR")
     store.execute("ALTER TABLE orders ADD COLUMN _source_file VARCHAR")
+    store.execute("ALTER TABLE ingest_batches RENAME COLUMN source_digest TO source_sha256")
     store.execute("UPDATE store_meta SET value = '1' WHERE key = 'schema_version'")
     store.close()
 

@@ -35,7 +35,7 @@ def test_db_tenants_and_a_tenant_command(empty_db):
     owner, service = empty_db.owner_url, empty_db.service_url
     up = run("db", "upgrade", "--database", owner, "--format", "json")
     assert up.returncode == 0, up.stderr
-    assert json.loads(up.stdout)["current"] == json.loads(up.stdout)["head"] == "0003"
+    assert json.loads(up.stdout)["current"] == json.loads(up.stdout)["head"] == "0004"
 
     assert run("tenants", "add", "acme", "--name", "Acme", "--database", owner).returncode == 0
     assert run("tenants", "add", "beta", "--database", owner).returncode == 0

@@ -35,8 +35,11 @@ def test_upgrade_downgrade_round_trip(empty_db):
     url = empty_db.owner_url
     assert runner.current(url) is None
     runner.upgrade(url)
-    assert runner.current(url) == runner.head() == "0003"
+    assert runner.current(url) == runner.head() == "0004"
     first = _tables(url)
+    # revision 0004: a batch's file digest is no longer named after SHA-256
+    assert "source_digest" in _columns(url, "ingest_batches")
+    assert "source_sha256" not in _columns(url, "ingest_batches")
     # revision 0003: lineage by batch, no stored row fingerprint in the canonical tables
     assert not {"_row_hash", "_source_file", "_ingested_at"} & _columns(url, "orders")
     assert {"_batch_id", "_source_row", "_flags"} <= _columns(url, "orders")
@@ -82,8 +85,8 @@ def test_upgrade_downgrade_round_trip(empty_db):
 
 def test_every_revision_steps_up_and_down_keeping_data(empty_db):
     """From the first release's schema with a tenant's data, each later revision upgrades in
-    turn (the data survives), and each downgrades in turn back to empty. With three revisions
-    this is base → 0001 → 0002 → 0003 → 0002 → 0001 → base; every revision added later is
+    turn (the data survives), and each downgrades in turn back to empty. With four revisions
+    this is base → 0001 → ... → 0004 → ... → 0001 → base; every revision added later is
     stepped through here."""
     from alembic.script import ScriptDirectory
 
@@ -93,7 +96,7 @@ def test_every_revision_steps_up_and_down_keeping_data(empty_db):
     url = empty_db.owner_url
     script = ScriptDirectory.from_config(runner._config(url))  # type: ignore[arg-type]
     chain = [r.revision for r in reversed(list(script.walk_revisions()))]
-    assert chain[:3] == ["0001", "0002", "0003"]
+    assert chain[:4] == ["0001", "0002", "0003", "0004"]
     runner.upgrade(url, chain[0])
     tenants.add(url, "keep")
     store = PostgresStore(empty_db.service_url, tenant="keep")
