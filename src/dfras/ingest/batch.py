@@ -207,8 +207,11 @@ def _land_batch(
         on_landed()
     if rejected:
         _renumber(store, domain, batch_id, rejected)
-    _resolve_repeats(store, domain, batch_id, source)
-    _count(store, domain, result, batch_id, rejected)
+    tally = _tally(store, domain, batch_id)
+    if _has_repeats(store, domain, batch_id, tally):
+        _resolve_repeats(store, domain, batch_id, source)
+        tally = _tally(store, domain, batch_id)
+    _count(store, result, tally, rejected)
     # the counts say which scans would find rows: most batches have no errors, many no warnings
     _quarantine(
         store,
@@ -401,31 +404,59 @@ def _fingerprint(store: Store, domain: Domain, alias: str | None = None) -> str:
     return store.row_hash_sql([f"{prefix}{c.name}" for c in domain.columns])
 
 
-def _has_repeats(store: Store, domain: Domain, batch_id: str) -> bool:
-    """Whether a key repeats among the batch's rows that passed their checks (keys are
-    integers, required: those rows all have one). More rows than the keys' range holds must
-    repeat one; otherwise the distinct keys are counted."""
-    t, key = domain.name, domain.key
-    where = f"FROM {t} WHERE _batch_id = ? AND _errors IS NULL"
-    low, high, rows = store.fetchall(
-        f"SELECT min({key}), max({key}), count(*) {where}", [batch_id]
+@dataclass(frozen=True)
+class _Tally:
+    """A landed batch's rows, counted in one scan: those a check failed (``errors``), those
+    kept with a warning (``warned``), all kept (``kept``), and the range of the kept rows'
+    keys (``low``, ``high``; None when none was kept)."""
+
+    errors: int
+    warned: int
+    kept: int
+    low: int | None
+    high: int | None
+
+
+def _tally(store: Store, domain: Domain, batch_id: str) -> _Tally:
+    key = domain.key
+    errors, warned, kept, low, high = store.fetchall(
+        f"""SELECT count(*) FILTER (WHERE _errors IS NOT NULL),
+                   count(*) FILTER (WHERE _errors IS NULL AND _flags IS NOT NULL),
+                   count(*) FILTER (WHERE _errors IS NULL),
+                   min({key}) FILTER (WHERE _errors IS NULL),
+                   max({key}) FILTER (WHERE _errors IS NULL)
+            FROM {domain.name} WHERE _batch_id = ?""",
+        [batch_id],
     )[0]
-    if rows < 2:
+    return _Tally(
+        int(errors),
+        int(warned),
+        int(kept),
+        None if low is None else int(low),
+        None if high is None else int(high),
+    )
+
+
+def _has_repeats(store: Store, domain: Domain, batch_id: str, tally: _Tally) -> bool:
+    """Whether a key repeats among the batch's kept rows (keys are integers, required: those
+    rows all have one). More rows than the keys' range holds must repeat one; otherwise the
+    distinct keys are counted."""
+    if tally.kept < 2 or tally.low is None or tally.high is None:
         return False
-    if high - low + 1 < rows:
+    if tally.high - tally.low + 1 < tally.kept:
         return True
     distinct = store.fetchall(
-        f"SELECT {store.distinct_count_sql(key, int(low), int(high))} {where}", [batch_id]
+        f"SELECT {store.distinct_count_sql(domain.key, tally.low, tally.high)} "
+        f"FROM {domain.name} WHERE _batch_id = ? AND _errors IS NULL",
+        [batch_id],
     )[0][0]
-    return bool(distinct < rows)
+    return bool(distinct < tally.kept)
 
 
 def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> None:
     """A key repeated in one file: an identical later row is dropped with a warning; a later
     row with other values is an error (quarantined), the first one is kept."""
     t, key = domain.name, domain.key
-    if not _has_repeats(store, domain, batch_id):
-        return
     typed_json = (
         "json_object("
         + ", ".join(f"{_lit(c.name)}, CAST({t}.{c.name} AS VARCHAR)" for c in domain.columns)
@@ -475,25 +506,14 @@ def _dropped_repeats(store: Store, batch_id: str) -> int:
 
 
 def _count(
-    store: Store,
-    domain: Domain,
-    result: BatchResult,
-    batch_id: str,
-    rejected: list[RejectedRecord],
+    store: Store, result: BatchResult, tally: _Tally, rejected: list[RejectedRecord]
 ) -> None:
-    errors, warned, kept = store.fetchall(
-        f"""SELECT count(*) FILTER (WHERE _errors IS NOT NULL),
-                   count(*) FILTER (WHERE _errors IS NULL AND _flags IS NOT NULL),
-                   count(*) FILTER (WHERE _errors IS NULL)
-            FROM {domain.name} WHERE _batch_id = ?""",
-        [batch_id],
-    )[0]
     dropped = 0
     if store.table_exists("dfras_dropped"):
         dropped = int(store.fetchall("SELECT n FROM dfras_dropped")[0][0])
-    result.rows_quarantined = int(errors) + len(rejected)
-    result.rows_warned = int(warned)
-    result.rows_read = int(errors) + int(kept) + dropped + len(rejected)
+    result.rows_quarantined = tally.errors + len(rejected)
+    result.rows_warned = tally.warned
+    result.rows_read = tally.errors + tally.kept + dropped + len(rejected)
     result.rows_accepted = result.rows_read - result.rows_quarantined
 
 

@@ -315,14 +315,15 @@ def _long_lines(path: Path, limit: int) -> list[tuple[int, int]]:
     """
     spans: list[tuple[int, int]] = []
     pos = line_start = 0
-    with path.open("rb") as fh:
-        while chunk := fh.read(_SCAN_CHUNK):
-            first = chunk.find(b"\n")
+    chunk = bytearray(_SCAN_CHUNK)  # one buffer, reused
+    with path.open("rb", buffering=0) as fh:
+        while size := fh.readinto(chunk):
+            first = chunk.find(b"\n", 0, size)
             if first >= 0:
                 if pos + first - line_start > limit:
                     spans.append((line_start, pos + first))
-                line_start = pos + chunk.rfind(b"\n") + 1
-            pos += len(chunk)
+                line_start = pos + chunk.rfind(b"\n", 0, size) + 1
+            pos += size
     if pos - line_start > limit:
         spans.append((line_start, pos))
     return [span for span in spans if span[0] > 0]
