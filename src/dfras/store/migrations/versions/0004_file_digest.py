@@ -1,6 +1,6 @@
 """A batch records its file's digest as ``source_digest``: BLAKE3, ``blake3:``-prefixed, where
 it was a bare SHA-256 (``source_sha256``). Hashing every input file with SHA-256 took 3.9% of a
-1M-order import, BLAKE3 1.4%. The digests already recorded are kept as they are: imports
+1M-order import, BLAKE3 about 1.4%. The digests already recorded are kept as they are: imports
 compare a file with them by SHA-256 (see ``dfras.ingest.identity``). The downgrade renames the
 column back; digests recorded by this revision then match no file's SHA-256, so those files
 are imported again (which changes nothing) rather than skipped.
