@@ -207,11 +207,11 @@ def _land_batch(
         on_landed()
     if rejected:
         _renumber(store, domain, batch_id, rejected)
-    tally = _tally(store, domain, batch_id)
+    tally, dropped = _tally(store, domain, batch_id), 0
     if _has_repeats(store, domain, batch_id, tally):
-        _resolve_repeats(store, domain, batch_id, source)
+        dropped = _resolve_repeats(store, domain, batch_id, source)
         tally = _tally(store, domain, batch_id)
-    _count(store, result, tally, rejected)
+    _count(result, tally, dropped, rejected)
     # the counts say which scans would find rows: most batches have no errors, many no warnings
     _quarantine(
         store,
@@ -227,7 +227,7 @@ def _land_batch(
     if had_rows:
         _reconcile(store, domain, result, batch_id)
     else:
-        result.rows_inserted = result.rows_accepted - _dropped_repeats(store, batch_id)
+        result.rows_inserted = result.rows_accepted - dropped
     store.execute(
         "INSERT INTO ingest_batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -453,9 +453,10 @@ def _has_repeats(store: Store, domain: Domain, batch_id: str, tally: _Tally) -> 
     return bool(distinct < tally.kept)
 
 
-def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> None:
+def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -> int:
     """A key repeated in one file: an identical later row is dropped with a warning; a later
-    row with other values is an error (quarantined), the first one is kept."""
+    row with other values is an error (quarantined), the first one is kept. Returns the
+    number of rows dropped."""
     t, key = domain.name, domain.key
     typed_json = (
         "json_object("
@@ -487,30 +488,21 @@ def _resolve_repeats(store: Store, domain: Domain, batch_id: str, source: str) -
         FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'""",
         [batch_id, domain.name, source, batch_id],
     )
-    store.execute(
-        "CREATE OR REPLACE TEMP TABLE dfras_dropped AS SELECT count(*) AS n "
-        f"FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'",
+    dropped = store.fetchall(
+        f"SELECT count(*) FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'",
         [batch_id],
-    )
+    )[0][0]
     store.execute(
         f"DELETE FROM {t} WHERE _batch_id = ? AND _errors = 'duplicate_row:{key}'", [batch_id]
     )
-
-
-def _dropped_repeats(store: Store, batch_id: str) -> int:
-    if not store.table_exists("dfras_dropped"):
-        return 0
-    n = int(store.fetchall("SELECT n FROM dfras_dropped")[0][0])
-    store.execute("DROP TABLE dfras_dropped")
-    return n
+    return int(dropped)
 
 
 def _count(
-    store: Store, result: BatchResult, tally: _Tally, rejected: list[RejectedRecord]
+    result: BatchResult, tally: _Tally, dropped: int, rejected: list[RejectedRecord]
 ) -> None:
-    dropped = 0
-    if store.table_exists("dfras_dropped"):
-        dropped = int(store.fetchall("SELECT n FROM dfras_dropped")[0][0])
+    """The batch's figures: ``dropped`` identical repeats and ``rejected`` records, besides
+    the rows of ``tally``, were read."""
     result.rows_quarantined = tally.errors + len(rejected)
     result.rows_warned = tally.warned
     result.rows_read = tally.errors + tally.kept + dropped + len(rejected)
@@ -640,4 +632,3 @@ def _reconcile(store: Store, domain: Domain, result: BatchResult, batch_id: str)
         [batch_id],
     )
     store.execute("DROP TABLE dfras_cmp")
-    _dropped_repeats(store, batch_id)
