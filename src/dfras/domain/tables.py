@@ -52,6 +52,10 @@ class Column:
     #: Normalisation applied on ingest: ``phone`` strips formatting, ``trim`` trims text.
     normalise: Literal["phone", "trim", "none"] = "trim"
     description: str = ""
+    #: Values nearly all distinct in real exports (phone, licence, GST and vehicle numbers,
+    #: street addresses): a store that compresses by column may keep them plain, as the
+    #: embedded one does (see :func:`dfras.store.schema.domain_ddl`).
+    nearly_unique: bool = False
 
 
 @dataclass(frozen=True)
@@ -115,11 +119,11 @@ CLIENTS = Domain(
     columns=(
         Column("client_id", INT, required=True, minimum=1),
         Column("client_name", TXT, required=True),
-        Column("gst_number", TXT),
+        Column("gst_number", TXT, nearly_unique=True),
         Column("contact_person", TXT),
-        Column("contact_phone", TXT, normalise="phone"),
+        Column("contact_phone", TXT, normalise="phone", nearly_unique=True),
         Column("contact_email", TXT),
-        Column("address_line1", TXT),
+        Column("address_line1", TXT, nearly_unique=True),
         Column("address_line2", TXT),
         Column("city", TXT),
         Column("state", TXT),
@@ -142,7 +146,7 @@ WAREHOUSES = Domain(
         Column("pincode", TXT),
         Column("capacity", INT, minimum=1),
         Column("manager_name", TXT),
-        Column("contact_phone", TXT, normalise="phone"),
+        Column("contact_phone", TXT, normalise="phone", nearly_unique=True),
         Column("created_at", TS),
     ),
 )
@@ -156,8 +160,8 @@ DRIVERS = Domain(
     columns=(
         Column("driver_id", INT, required=True, minimum=1),
         Column("driver_name", TXT, required=True),
-        Column("phone", TXT, normalise="phone"),
-        Column("license_number", TXT),
+        Column("phone", TXT, normalise="phone", nearly_unique=True),
+        Column("license_number", TXT, nearly_unique=True),
         Column("partner_company", TXT, required=True),
         Column("city", TXT),
         Column("state", TXT),
@@ -177,8 +181,8 @@ ORDERS = Domain(
         Column("order_id", INT, required=True, minimum=1),
         Column("client_id", INT, required=True, minimum=1),
         Column("customer_name", TXT),
-        Column("customer_phone", TXT, normalise="phone"),
-        Column("delivery_address_line1", TXT),
+        Column("customer_phone", TXT, normalise="phone", nearly_unique=True),
+        Column("delivery_address_line1", TXT, nearly_unique=True),
         Column("delivery_address_line2", TXT),
         Column("city", TXT, required=True),
         Column("state", TXT),
@@ -229,7 +233,7 @@ FLEET_LOGS = Domain(
         Column("fleet_log_id", INT, required=True, minimum=1),
         Column("order_id", INT, required=True, minimum=1),
         Column("driver_id", INT, required=True, minimum=1),
-        Column("vehicle_number", TXT),
+        Column("vehicle_number", TXT, nearly_unique=True),
         Column("route_code", TXT),
         Column("gps_delay_notes", TXT),
         Column("departure_time", TS, required=True),

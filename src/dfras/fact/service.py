@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from dfras.query.fact import FACT_TABLE, fact_select_sql
+from dfras.query.fact import FACT_TABLE, NEARLY_UNIQUE_COLUMNS, fact_select_sql
 from dfras.store.base import Store
 from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
 
@@ -50,7 +50,7 @@ def refresh(store: Store) -> float:
     with store.rebuilding(), store.transaction():
         version = read_meta(store, "data_version") or "0"
         first, *rest = build_steps(store)
-        store.replace_table(FACT_TABLE, fact_select_sql(first))
+        store.replace_table(FACT_TABLE, fact_select_sql(first), plain=NEARLY_UNIQUE_COLUMNS)
         for ids in rest:
             store.execute(f"INSERT INTO {FACT_TABLE} {fact_select_sql(ids)}")
         write_meta(store, "fact_version", version)

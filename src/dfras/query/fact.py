@@ -26,9 +26,18 @@ open and promised before the as-of time (the latest order_date, recorded in ``st
 from __future__ import annotations
 
 from dfras.domain.reference import FAILURE_REASONS
+from dfras.domain.tables import FLEET_LOGS, ORDERS
 from dfras.domain.themes import theme_case_sql
 
 FACT_TABLE = "delivery_fact"
+
+#: Fact columns copied unchanged from a domain column whose values are nearly all distinct
+#: (:attr:`~dfras.domain.tables.Column.nearly_unique`): stored like their source, plain.
+NEARLY_UNIQUE_COLUMNS: tuple[str, ...] = tuple(
+    name
+    for name, source in (("customer_phone", ORDERS), ("vehicle_number", FLEET_LOGS))
+    if source.column(name).nearly_unique
+)
 
 
 def _reason_values() -> str:

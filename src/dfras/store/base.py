@@ -47,7 +47,10 @@ class Store(Protocol):
 
     def table_exists(self, name: str) -> bool: ...
 
-    def replace_table(self, name: str, select_sql: str) -> None: ...
+    def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
+        """(Re)create ``name`` from ``select_sql``. ``plain``: columns whose values are nearly
+        all distinct, which an engine that compresses by column may store uncompressed."""
+        ...
 
     def rebuilding(self) -> AbstractContextManager[None]:
         """Around the rebuild of a derived table (replaced whole, never updated in place): the

@@ -20,7 +20,13 @@ import duckdb
 
 from dfras.domain.errors import UserError
 from dfras.store.base import RejectedRecord
-from dfras.store.schema import SCHEMA_VERSION, UPGRADES, all_ddl, seed_statements
+from dfras.store.schema import (
+    PLAIN_STORAGE,
+    SCHEMA_VERSION,
+    UPGRADES,
+    all_ddl,
+    seed_statements,
+)
 from dfras.store.staging import StagedFile, Stager
 
 if TYPE_CHECKING:  # pyarrow is imported where tables are read, not at start-up
@@ -107,7 +113,7 @@ class DuckDBStore:
 
     def _ensure_schema(self) -> None:
         with self.transaction():
-            for ddl in all_ddl():
+            for ddl in all_ddl(embedded=True):
                 self.con.execute(ddl)
             version = self.meta("schema_version")
             if version is None:
@@ -171,9 +177,20 @@ class DuckDBStore:
         self._in_tx = False
         self.con.execute("COMMIT")
 
-    def replace_table(self, name: str, select_sql: str) -> None:
-        """(Re)create table ``name`` as the result of ``select_sql``."""
-        self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
+    def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
+        """(Re)create table ``name`` as the result of ``select_sql``; the ``plain`` columns
+        (nearly all values distinct) are stored uncompressed, as in the domain tables (see
+        :data:`dfras.store.schema.PLAIN_STORAGE`)."""
+        if not plain:
+            self.con.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
+            return
+        described = self.con.execute(f"DESCRIBE {select_sql}").fetchall()
+        columns = ", ".join(
+            f'"{_dq(column)}" {kind}' + (f" {PLAIN_STORAGE}" if column in plain else "")
+            for column, kind, *_ in described
+        )
+        self.con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
+        self.con.execute(f"INSERT INTO {name} {select_sql}")
 
     @contextmanager
     def rebuilding(self) -> Iterator[None]:

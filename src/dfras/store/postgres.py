@@ -174,8 +174,9 @@ class PostgresStore:
         """Nothing to do: PostgreSQL writes the rebuilt rows as they come."""
         return contextlib.nullcontext()
 
-    def replace_table(self, name: str, select_sql: str) -> None:
-        """Replace this tenant's rows of ``name`` by the result of ``select_sql``.
+    def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
+        """Replace this tenant's rows of ``name`` by the result of ``select_sql`` (``plain`` is
+        for engines that compress by column; PostgreSQL stores rows).
 
         The tables are shared by the tenants and owned by the owner role: the service role
         deletes and inserts (RLS confines both to the tenant), it never drops or creates.

@@ -142,8 +142,9 @@ class SparkStore:
         """Nothing to do: the lake's Parquet files are written once."""
         return contextlib.nullcontext()
 
-    def replace_table(self, name: str, select_sql: str) -> None:
-        """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area)."""
+    def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
+        """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area, whose
+        writer picks each column's encoding itself: ``plain`` is not needed)."""
         self.execute(f"CREATE OR REPLACE TABLE {name} AS {select_sql}")
 
     def temp_table_from_arrow(self, name: str, data: pa.Table) -> None:
