@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -223,7 +223,8 @@ def _land_batch(
         failed_checks=result.rows_quarantined > len(rejected),
     )
     if result.rows_warned:
-        _write_issues(store, domain, batch_id, source)
+        warned = _tagged_columns(_checks(domain, plan.present, plan.typed), "warning")
+        _write_issues(store, domain, batch_id, source, warned)
     if had_rows:
         _reconcile(store, domain, result, batch_id)
     else:
@@ -290,6 +291,51 @@ def _trimmed(text: str) -> str:
     )
 
 
+def _checks(
+    domain: Domain, present: dict[str, str], typed: dict[str, str]
+) -> list[tuple[str, str]]:
+    """Every rule the landing evaluates, as (SQL condition, tag ``rule:column``). Conditions
+    read the raw text as ``r__<column>``, typed values by column name, and the landed row as
+    ``v`` (references join the referenced table, ``ref<i>``)."""
+    checks = []
+    for col in domain.columns:
+        is_typed = present.get(col.name) in typed
+        checks += column_checks(domain, col, f"r__{col.name}", col.name, typed=is_typed)
+    checks += row_checks(domain)
+    for i, ref in enumerate(domain.references):
+        alias = f"ref{i}"
+        if ref.domain == "orders" and (time_col := ORDER_TIME_CHECKS.get(domain.name)):
+            checks.append((f"v.{time_col} < {alias}.order_date", f"log_before_order:{time_col}"))
+            cond = f"v.{ref.column} IS NOT NULL AND {alias}.k IS NULL"
+        else:
+            # membership only: a mark join, which carries no columns across
+            cond = (
+                f"v.{ref.column} IS NOT NULL AND v.{ref.column} NOT IN "
+                f"(SELECT {ref.target} FROM {ref.domain} WHERE {ref.target} IS NOT NULL)"
+            )
+        checks.append((cond, f"{REFERENCE_RULES[ref.domain]}:{ref.column}"))
+    return checks
+
+
+def _reference_joins(domain: Domain) -> list[str]:
+    """The joins the reference checks of :func:`_checks` read: a reference to an order whose
+    date a time rule compares brings that date along."""
+    joins = []
+    for i, ref in enumerate(domain.references):
+        if ref.domain == "orders" and ORDER_TIME_CHECKS.get(domain.name):
+            alias = f"ref{i}"
+            joins.append(
+                f"LEFT JOIN (SELECT {ref.target} AS k, order_date FROM {ref.domain}) {alias} "
+                f"ON {alias}.k = v.{ref.column}"
+            )
+    return joins
+
+
+def _tagged_columns(checks: list[tuple[str, str]], severity: str) -> list[str]:
+    """The columns the ``severity`` rules among ``checks`` can name in a tag."""
+    return sorted({t.split(":")[1] for _, t in checks if _severity(t) == severity})
+
+
 def _landing_sql(
     store: Store,
     domain: Domain,
@@ -302,7 +348,7 @@ def _landing_sql(
 
     Parameter: the batch id.
     """
-    raws, vals, checks = [], [], []
+    raws, vals = [], []
     for col in domain.columns:
         src = present.get(col.name)
         is_typed = src in typed
@@ -325,27 +371,7 @@ def _landing_sql(
         fmt = dm.date_formats.get(col.name) if dm else None
         value = value_expr(col, f"r__{col.name}", fmt, typed=is_typed, digits=digits)
         vals.append(f"{value} AS {col.name}")
-        checks += column_checks(domain, col, f"r__{col.name}", col.name, typed=is_typed)
-    checks += row_checks(domain)
-    joins = []
-    for i, ref in enumerate(domain.references):
-        alias = f"ref{i}"
-        time_col = ORDER_TIME_CHECKS.get(domain.name) if ref.domain == "orders" else None
-        if time_col:
-            # the order's own date is needed: a join that brings just that column
-            joins.append(
-                f"LEFT JOIN (SELECT {ref.target} AS k, order_date FROM {ref.domain}) {alias} "
-                f"ON {alias}.k = v.{ref.column}"
-            )
-            cond = f"v.{ref.column} IS NOT NULL AND {alias}.k IS NULL"
-            checks.append((f"v.{time_col} < {alias}.order_date", f"log_before_order:{time_col}"))
-        else:
-            # membership only: a mark join, which carries no columns across
-            cond = (
-                f"v.{ref.column} IS NOT NULL AND v.{ref.column} NOT IN "
-                f"(SELECT {ref.target} FROM {ref.domain} WHERE {ref.target} IS NOT NULL)"
-            )
-        checks.append((cond, f"{REFERENCE_RULES[ref.domain]}:{ref.column}"))
+    checks = _checks(domain, present, typed)
     errs = [(c, t) for c, t in checks if _severity(t) == "error"]
     warns = [(c, t) for c, t in checks if _severity(t) == "warning"]
     cols = [c.name for c in domain.columns]
@@ -365,7 +391,7 @@ FROM (
     SELECT *, {", ".join(vals)}
     FROM (SELECT _file_row AS _ord, {", ".join(raws)} FROM {reader}) r
   ) v
-  {" ".join(joins)}
+  {" ".join(_reference_joins(domain))}
 ) checked
 """
 
@@ -509,16 +535,17 @@ def _count(
     result.rows_accepted = result.rows_read - result.rows_quarantined
 
 
-def _message_sql(domain: Domain, value_of: str) -> str:
+def _message_sql(domain: Domain, value_of: str, columns: Sequence[str] | None = None) -> str:
     """SQL text of a violation message: column, rule sentence and the offending value.
 
-    ``value_of`` is a template with ``{col}`` giving the value of the named column as text.
+    ``value_of`` is a template with ``{col}`` giving the value of the named column as text;
+    ``columns``: the columns a message can be about (default: all the domain's). The fewer
+    named, the fewer the query reads.
     """
+    named = [c.name for c in domain.columns] if columns is None else columns
     value_case = (
         "CASE col "
-        + " ".join(
-            f"WHEN {_lit(c.name)} THEN {value_of.format(col=c.name)}" for c in domain.columns
-        )
+        + " ".join(f"WHEN {_lit(c)} THEN {value_of.format(col=c)}" for c in named)
         + " END"
     )
     rule_case = (
@@ -583,9 +610,12 @@ def _quarantine(
     )
 
 
-def _write_issues(store: Store, domain: Domain, batch_id: str, source: str) -> None:
-    """One row_issues row per warning on a kept row, with the value it was about."""
-    message = _message_sql(domain, "CAST({col} AS VARCHAR)")
+def _write_issues(
+    store: Store, domain: Domain, batch_id: str, source: str, columns: Sequence[str]
+) -> None:
+    """One row_issues row per warning on a kept row, with the value it was about (of one of
+    ``columns``, those the warnings can name: the scan reads those and no other)."""
+    message = _message_sql(domain, "CAST({col} AS VARCHAR)", columns)
     store.execute(
         f"""INSERT INTO row_issues
         SELECT ?, ?, ?, _source_row, CAST({domain.key} AS VARCHAR), rule, {message}
