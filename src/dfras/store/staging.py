@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import os
 import uuid
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -310,9 +311,40 @@ class _ShortenedCopy:
 def _long_lines(path: Path, limit: int) -> list[tuple[int, int]]:
     """(start, end) byte offsets of the lines after the header longer than ``limit`` bytes.
 
-    Reads the file in chunks no longer than ``limit``: a line inside one chunk is shorter than
-    the chunk, so only lines crossing chunk boundaries need measuring (memory stays bounded).
+    Such a line covers a whole aligned ``limit / 2``-byte block with no line break in it: a
+    file where every such block holds one has none, which a few bytes at the start of each
+    block tell (about 0.5% of the file read). Only then is the file read whole
+    (:func:`_line_spans`).
     """
+    block = max(limit // 2, 1)
+    size = path.stat().st_size
+    with path.open("rb", buffering=0) as fh:
+        fd = fh.fileno()
+        for start in range(0, size - block + 1, block):
+            if not _has_break(fd, start, block):
+                return _line_spans(path, limit)
+    return []
+
+
+def _has_break(fd: int, start: int, length: int) -> bool:
+    """Whether the ``length`` bytes at ``start`` hold a line break; reads up to the first."""
+    step = 4096
+    pos, end = start, start + length
+    while pos < end:
+        data = os.pread(fd, min(step, end - pos), pos)
+        if not data:
+            return False
+        if b"\n" in data:
+            return True
+        pos += len(data)
+        step = min(step * 4, _SCAN_CHUNK)
+    return False
+
+
+def _line_spans(path: Path, limit: int) -> list[tuple[int, int]]:
+    """The lines of :func:`_long_lines`, found by reading the whole file in chunks no longer
+    than ``limit``: a line inside one chunk is shorter than the chunk, so only lines crossing
+    chunk boundaries need measuring (memory stays bounded)."""
     spans: list[tuple[int, int]] = []
     pos = line_start = 0
     chunk = bytearray(_SCAN_CHUNK)  # one buffer, reused
