@@ -24,8 +24,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from dfras.domain.errors import UserError
 from dfras.domain.tables import DOMAINS
 
@@ -81,6 +79,8 @@ def load_mapping(path: Path) -> Mapping:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot read mapping file {path}: {exc.strerror or exc}") from exc
+    import yaml  # only here: a mapping file is rare, and YAML takes 7 ms to import
+
     try:
         data = tomllib.loads(text) if path.suffix.lower() == ".toml" else yaml.safe_load(text)
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
