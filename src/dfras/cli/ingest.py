@@ -38,7 +38,14 @@ def ingest(
 
     With --lake the embedded engine still parses and validates (same rules, same
     quarantine), then the changed month partitions are written to the lake."""
-    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        SpinnerColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     from dfras.ingest.mapping import load_mapping
     from dfras.ingest.service import ingest_paths
@@ -53,16 +60,19 @@ def ingest(
             SpinnerColumn(),
             TextColumn("{task.description}"),
             BarColumn(),
-            TextColumn("{task.completed}/{task.total} files"),
+            TaskProgressColumn(),
+            TextColumn("{task.fields[amount]}"),
             TimeElapsedColumn(),
             console=err_console,
             transient=True,
             disable=fmt != Format.table,
         ) as bar:
-            task = bar.add_task("importing", total=None)
+            task = bar.add_task("importing", total=None, amount="")
 
-            def progress(name: str, done: int, total: int) -> None:
-                bar.update(task, description=name, completed=done, total=total)
+            def progress(name: str, done: int, total: int, unit: str) -> None:
+                # bytes while the files are read; the stages after show their percentage only
+                amount = f"{done / 1e6:,.0f}/{total / 1e6:,.0f} MB" if unit == "bytes" else ""
+                bar.update(task, description=name, completed=done, total=total, amount=amount)
 
             report = ingest_paths(
                 store,

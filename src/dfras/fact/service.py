@@ -8,11 +8,14 @@ rebuilt before anyone reads it.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from dfras.query.fact import FACT_TABLE, NEARLY_UNIQUE_COLUMNS, fact_select_sql
 from dfras.store.base import Store
 from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
+from dfras.store.progress import Ticker
 
 
 def is_current(store: Store) -> bool:
@@ -44,17 +47,35 @@ def build_steps(store: Store) -> list[tuple[int, int] | None]:
     return [(lo, min(lo + width - 1, int(last))) for lo in range(int(first), int(last) + 1, width)]
 
 
-def refresh(store: Store) -> float:
-    """Rebuild the fact in one transaction; returns the seconds it took."""
+def refresh(store: Store, progress: Callable[[float, int], None] | None = None) -> float:
+    """Rebuild the fact in one transaction; returns the seconds it took. ``progress(done,
+    steps)`` is told how many of the build's steps are done (a fraction within a step)."""
     started = time.perf_counter()
     with store.rebuilding(), store.transaction():
         version = read_meta(store, "data_version") or "0"
-        first, *rest = build_steps(store)
-        store.replace_table(FACT_TABLE, fact_select_sql(first), plain=NEARLY_UNIQUE_COLUMNS)
-        for ids in rest:
-            store.execute(f"INSERT INTO {FACT_TABLE} {fact_select_sql(ids)}")
+        steps = build_steps(store)
+        for k, ids in enumerate(steps):
+            with _watched(store, progress, k, len(steps)):
+                if k == 0:
+                    store.replace_table(
+                        FACT_TABLE, fact_select_sql(ids), plain=NEARLY_UNIQUE_COLUMNS
+                    )
+                else:
+                    store.execute(f"INSERT INTO {FACT_TABLE} {fact_select_sql(ids)}")
         write_meta(store, "fact_version", version)
+    if progress is not None:
+        progress(len(steps), len(steps))
     return time.perf_counter() - started
+
+
+def _watched(
+    store: Store, progress: Callable[[float, int], None] | None, step: int, steps: int
+) -> AbstractContextManager[object]:
+    """Step ``step`` of ``steps`` reported as it moves, when someone is told."""
+    if progress is None:
+        return nullcontext()
+    progress(step, steps)
+    return Ticker(store, lambda share: progress(step + share, steps))
 
 
 def ensure_current(store: Store) -> bool:

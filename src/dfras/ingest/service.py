@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -25,8 +26,13 @@ from dfras.ingest.mapping import Mapping
 from dfras.ingest.read_ahead import ReadAhead
 from dfras.orders import lookups
 from dfras.store.base import Store
+from dfras.store.progress import Ticker
 
-Progress = Callable[[str, int, int], None]
+#: ``progress(stage, done, total, unit)``: how far an import has come. ``unit`` is ``bytes``
+#: while the files are imported (``stage`` names the file; the share of a file done moves
+#: while its batch runs, see :mod:`dfras.store.progress`), then ``percent`` of each stage
+#: after them (the fact, moving as its steps run; the causes, summaries, patterns, alerts).
+Progress = Callable[[str, int, int, str], None]
 
 
 @dataclass
@@ -98,6 +104,37 @@ def _load_one(
         )
 
 
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:  # its load says why
+        return 0
+
+
+def _watched(
+    store: Store, progress: Progress | None, name: str, before: int, size: int, total: int
+) -> AbstractContextManager[object]:
+    """A file's import reported as it moves: ``before`` bytes of ``total`` were done before
+    it, and its ``size`` bytes are done by the share its batch's statement has come."""
+    if progress is None:
+        return nullcontext()
+    progress(name, before, total, "bytes")
+    return Ticker(store, lambda share: progress(name, before + int(size * share), total, "bytes"))
+
+
+def _stage(progress: Progress | None, stage: str) -> Callable[[float, int], None] | None:
+    """A callback for a stage built in steps (``done`` of ``steps``), reported in percent."""
+    if progress is None:
+        return None
+    return lambda done, steps: progress(stage, round(100 * done / max(steps, 1)), 100, "percent")
+
+
+def _step(progress: Progress | None, stage: str) -> None:
+    """The start of a stage that reports nothing more until it ends."""
+    if progress is not None:
+        progress(stage, 0, 100, "percent")
+
+
 def _alert_rules_enabled(store: Store) -> bool:
     """Whether an alert rule is enabled: asked before the evaluation code (statistics, numpy:
     about 0.1 s to load) is loaded, which an import into a store without rules never needs."""
@@ -132,44 +169,45 @@ def ingest_paths(
     digests = [hasher.submit(file_digest, path) for path in files]
     ahead = ReadAhead(store, files, digests, mapping=mapping, domain=domain)
     ahead.start()
+    sizes = [_size(path) for path in files]
+    total, done = sum(sizes), 0
     try:
         for i, path in enumerate(files):
-            if progress:
-                progress(path.name, i, len(files))
-            _load_one(
-                store,
-                path,
-                report,
-                mapping=mapping,
-                domain=domain,
-                digest=digests[i],
-                on_landed=partial(ahead.landed, i),
-            )
+            with _watched(store, progress, path.name, done, sizes[i], total):
+                _load_one(
+                    store,
+                    path,
+                    report,
+                    mapping=mapping,
+                    domain=domain,
+                    digest=digests[i],
+                    on_landed=partial(ahead.landed, i),
+                )
+            done += sizes[i]
     finally:
         hasher.shutdown(cancel_futures=True)
     if progress:
-        progress("building the delivery fact", len(files), len(files))
+        progress("imported the files", total, total, "bytes")
     if not fact_service.is_current(store):
-        report.fact_seconds = fact_service.refresh(store)
+        report.fact_seconds = fact_service.refresh(
+            store, _stage(progress, "building the delivery fact")
+        )
     if causes:
         from dfras.causes import service as causes_service
 
         if not causes_service.is_current(store):
-            if progress:
-                progress("finding each order's cause", len(files), len(files))
+            _step(progress, "finding each order's cause")
             report.causes_seconds = causes_service.refresh(store)
     if causes:
         from dfras.summaries import service as summaries_service
 
         if not summaries_service.is_current(store):
-            if progress:
-                progress("refreshing the daily summaries", len(files), len(files))
+            _step(progress, "refreshing the daily summaries")
             report.summaries_seconds = summaries_service.refresh(store)
         from dfras.patterns import service as patterns_service
 
         if not patterns_service.is_current(store):
-            if progress:
-                progress("scanning for anomalies and patterns", len(files), len(files))
+            _step(progress, "scanning for anomalies and patterns")
             began = time.perf_counter()
             patterns_service.scan(store)
             report.patterns_seconds = time.perf_counter() - began
@@ -179,8 +217,9 @@ def ingest_paths(
         else:
             from dfras.alerts import service as alerts_service
 
-            if progress:
-                progress("evaluating alert rules", len(files), len(files))
+            _step(progress, "evaluating alert rules")
             report.alerts = alerts_service.after_import(store)
+    if progress:
+        progress("imported", 100, 100, "percent")
     report.seconds = time.perf_counter() - started
     return report

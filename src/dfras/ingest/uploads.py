@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 import shutil
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from dfras.domain.errors import UserError
-from dfras.ingest.service import ingest_paths
+from dfras.ingest.service import Progress, ingest_paths
 from dfras.quality.report import build_report
 from dfras.store.base import Store
 
@@ -56,7 +55,7 @@ def import_folder(
     *,
     domain: str | None = None,
     causes: bool = True,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Import every file saved under ``folder`` (then delete it); the batches and the quality report."""
     try:

@@ -37,6 +37,8 @@ class Job:
     stage: str | None = None
     done: int = 0
     total: int = 0
+    #: what ``done`` and ``total`` count (an import: ``bytes`` of its files, then ``percent``)
+    unit: str | None = None
     created_at: str = field(default_factory=_now)
     started_at: str | None = None
     finished_at: str | None = None
@@ -50,7 +52,12 @@ class Job:
             "id": self.id,
             "kind": self.kind,
             "status": self.status,
-            "progress": {"stage": self.stage, "done": self.done, "total": self.total},
+            "progress": {
+                "stage": self.stage,
+                "done": self.done,
+                "total": self.total,
+                "unit": self.unit,
+            },
             "created_at": self.created_at,
             "started_at": self.started_at,
             "finished_at": self.finished_at,

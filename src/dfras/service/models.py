@@ -142,9 +142,13 @@ class CauseCounts(BaseModel):
 
 
 class Progress(BaseModel):
+    """How far a job has come: ``done`` of ``total`` ``unit`` (an import: ``bytes`` of its
+    files, then ``percent`` of each stage after them) in its current ``stage``."""
+
     stage: str | None
     done: int
     total: int
+    unit: str | None = None
 
 
 class Job(BaseModel):

@@ -52,6 +52,11 @@ class Store(Protocol):
         all distinct, which an engine that compresses by column may store uncompressed."""
         ...
 
+    def statement_progress(self) -> float | None:
+        """How far the statement this store runs has come (0-1), asked from another thread;
+        None when none runs or the engine cannot tell (see :mod:`dfras.store.progress`)."""
+        ...
+
     def rebuilding(self) -> AbstractContextManager[None]:
         """Around the rebuild of a derived table (replaced whole, never updated in place): the
         engine stores it as written, without compacting it later."""

@@ -82,6 +82,9 @@ class DuckDBStore:
             lock_wait=lock_wait_seconds() if lock_wait is None else lock_wait,
             announce=announce,
         )
+        # statement_progress reads the engine's progress, which it keeps for its own bar only
+        self.con.execute("SET enable_progress_bar_print = false")
+        self.con.execute("SET enable_progress_bar = true")
         self._in_tx = False
         self._stager: Stager | None = None
         self._staged: StagedFile | None = None
@@ -191,6 +194,12 @@ class DuckDBStore:
         )
         self.con.execute(f"CREATE OR REPLACE TABLE {name} ({columns})")
         self.con.execute(f"INSERT INTO {name} {select_sql}")
+
+    def statement_progress(self) -> float | None:
+        """The running statement's progress as DuckDB estimates it (from the rows its scans
+        have read), asked from another thread; None when no statement runs."""
+        share = self.con.query_progress()
+        return None if share < 0 else min(share / 100.0, 1.0)
 
     @contextmanager
     def rebuilding(self) -> Iterator[None]:

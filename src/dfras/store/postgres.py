@@ -174,6 +174,10 @@ class PostgresStore:
         """Nothing to do: PostgreSQL writes the rebuilt rows as they come."""
         return contextlib.nullcontext()
 
+    def statement_progress(self) -> float | None:
+        """None: PostgreSQL reports no progress of a running statement to its client."""
+        return None
+
     def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
         """Replace this tenant's rows of ``name`` by the result of ``select_sql`` (``plain`` is
         for engines that compress by column; PostgreSQL stores rows).

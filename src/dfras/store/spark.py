@@ -142,6 +142,10 @@ class SparkStore:
         """Nothing to do: the lake's Parquet files are written once."""
         return contextlib.nullcontext()
 
+    def statement_progress(self) -> float | None:
+        """None: Spark's progress is in its own UI (stages and tasks), not reported here."""
+        return None
+
     def replace_table(self, name: str, select_sql: str, *, plain: Sequence[str] = ()) -> None:
         """(Re)create ``name`` from ``select_sql`` (Parquet in the lake's analytics area, whose
         writer picks each column's encoding itself: ``plain`` is not needed)."""

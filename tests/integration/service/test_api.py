@@ -239,6 +239,12 @@ def test_import_through_the_api(small_data: Path, tmp_path: Path) -> None:
                 time.sleep(0.3)
                 job = api.get(f"/imports/{job['id']}").json()
             assert job["status"] == "succeeded", job
+            assert job["progress"] == {
+                "stage": "done",
+                "done": 100,
+                "total": 100,
+                "unit": "percent",
+            }
             result = job["result"]
             assert result["rejected"] == 1
             assert {b["domain"] for b in result["batches"] if b["status"] == "committed"} == {

@@ -60,8 +60,8 @@ async def start_import(
                 out.write(chunk)
 
     def work(job: JobState) -> Any:
-        def progress(name: str, done: int, total: int) -> None:
-            job.stage, job.done, job.total = name, done, total
+        def progress(name: str, done: int, total: int, unit: str) -> None:
+            job.stage, job.done, job.total, job.unit = name, done, total, unit
 
         job.stage = "waiting for the store"
         result = rt.write(
