@@ -82,9 +82,7 @@ class DuckDBStore:
             lock_wait=lock_wait_seconds() if lock_wait is None else lock_wait,
             announce=announce,
         )
-        # statement_progress reads the engine's progress, which it keeps for its own bar only
-        self.con.execute("SET enable_progress_bar_print = false")
-        self.con.execute("SET enable_progress_bar = true")
+        _track_progress(self.con)
         self._in_tx = False
         self._stager: Stager | None = None
         self._staged: StagedFile | None = None
@@ -107,6 +105,7 @@ class DuckDBStore:
         store.location = location
         store._tables = tables if tables is not None else set()
         store.con = con
+        _track_progress(con)
         store._in_tx = False
         store._stager = None
         store._staged = None
@@ -407,6 +406,14 @@ def _connect(
     finally:
         if announced and marker is not None:
             marker.unlink(missing_ok=True)
+
+
+def _track_progress(con: duckdb.DuckDBPyConnection) -> None:
+    """Have the engine keep the progress of this connection's statements, which
+    :meth:`DuckDBStore.statement_progress` reads (a setting of each connection, printed
+    nowhere)."""
+    con.execute("SET enable_progress_bar_print = false")
+    con.execute("SET enable_progress_bar = true")
 
 
 def _sq(text: str) -> str:

@@ -45,8 +45,11 @@ def test_progress_counts_bytes_then_the_stages(
     assert calls[-1] == ("imported", 100, 100, "percent")
 
 
-def test_a_running_statement_reports_its_share(tmp_path: Path) -> None:
-    store = DuckDBStore(tmp_path / "s.duckdb")
+@pytest.mark.parametrize("connection", ["own", "cursor"])
+def test_a_running_statement_reports_its_share(tmp_path: Path, connection: str) -> None:
+    """The store's own connection, and a cursor of it (the service's per-request stores)."""
+    opened = DuckDBStore(tmp_path / "s.duckdb")
+    store = opened if connection == "own" else opened.cursor()
     assert store.statement_progress() is None  # nothing runs
     shares: list[float] = []
     running = threading.Event()
@@ -66,4 +69,4 @@ def test_a_running_statement_reports_its_share(tmp_path: Path) -> None:
     assert shares and all(0.0 <= s <= 1.0 for s in shares)
     assert max(shares) > 0.0
     assert store.statement_progress() is None
-    store.close()
+    opened.close()
