@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from typing import Any
 
 from dfras.query.fact import FACT_TABLE, NEARLY_UNIQUE_COLUMNS, fact_select_sql
 from dfras.store.base import Store
 from dfras.store.meta import is_built_from_current_data, read_meta, write_meta
-from dfras.store.progress import Ticker
+from dfras.store.progress import watching
 
 
 def is_current(store: Store) -> bool:
@@ -55,7 +55,8 @@ def refresh(store: Store, progress: Callable[[float, int], None] | None = None) 
         version = read_meta(store, "data_version") or "0"
         steps = build_steps(store)
         for k, ids in enumerate(steps):
-            with _watched(store, progress, k, len(steps)):
+            on_share = None if progress is None else partial(_step_share, progress, k, len(steps))
+            with watching(store, on_share):
                 if k == 0:
                     store.replace_table(
                         FACT_TABLE, fact_select_sql(ids), plain=NEARLY_UNIQUE_COLUMNS
@@ -68,14 +69,11 @@ def refresh(store: Store, progress: Callable[[float, int], None] | None = None) 
     return time.perf_counter() - started
 
 
-def _watched(
-    store: Store, progress: Callable[[float, int], None] | None, step: int, steps: int
-) -> AbstractContextManager[object]:
-    """Step ``step`` of ``steps`` reported as it moves, when someone is told."""
-    if progress is None:
-        return nullcontext()
-    progress(step, steps)
-    return Ticker(store, lambda share: progress(step + share, steps))
+def _step_share(
+    progress: Callable[[float, int], None], step: int, steps: int, share: float
+) -> None:
+    """Step ``step`` of ``steps`` done by ``share``."""
+    progress(step + share, steps)
 
 
 def ensure_current(store: Store) -> bool:

@@ -200,7 +200,8 @@ def _land_batch(
     had_rows = bool(
         store.fetchall(f"SELECT count(*) FROM (SELECT 1 FROM {domain.name} LIMIT 1) t")[0][0]
     )
-    landing = _landing_sql(store, domain, reader, plan.present, plan.dm, plan.typed)
+    checks = _checks(domain, plan.present, plan.typed)
+    landing = _landing_sql(domain, reader, plan.present, plan.dm, plan.typed, checks)
     store.execute(landing, [batch_id])
     rejected = store.take_rejects()
     if on_landed is not None:
@@ -223,8 +224,7 @@ def _land_batch(
         failed_checks=result.rows_quarantined > len(rejected),
     )
     if result.rows_warned:
-        warned = _tagged_columns(_checks(domain, plan.present, plan.typed), "warning")
-        _write_issues(store, domain, batch_id, source, warned)
+        _write_issues(store, domain, batch_id, source, _tagged_columns(checks, "warning"))
     if had_rows:
         _reconcile(store, domain, result, batch_id)
     else:
@@ -337,14 +337,15 @@ def _tagged_columns(checks: list[tuple[str, str]], severity: str) -> list[str]:
 
 
 def _landing_sql(
-    store: Store,
     domain: Domain,
     reader: str,
     present: dict[str, str],
     dm: DomainMapping | None,
     typed: dict[str, str],
+    checks: list[tuple[str, str]],
 ) -> str:
-    """One pass: read, trim, map values, type, check and land every record.
+    """One pass: read, trim, map values, type, check (``checks``, from :func:`_checks`) and
+    land every record.
 
     Parameter: the batch id.
     """
@@ -371,7 +372,6 @@ def _landing_sql(
         fmt = dm.date_formats.get(col.name) if dm else None
         value = value_expr(col, f"r__{col.name}", fmt, typed=is_typed, digits=digits)
         vals.append(f"{value} AS {col.name}")
-    checks = _checks(domain, present, typed)
     errs = [(c, t) for c, t in checks if _severity(t) == "error"]
     warns = [(c, t) for c, t in checks if _severity(t) == "warning"]
     cols = [c.name for c in domain.columns]

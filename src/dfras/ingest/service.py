@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -26,7 +25,7 @@ from dfras.ingest.mapping import Mapping
 from dfras.ingest.read_ahead import ReadAhead
 from dfras.orders import lookups
 from dfras.store.base import Store
-from dfras.store.progress import Ticker
+from dfras.store.progress import watching
 
 #: ``progress(stage, done, total, unit)``: how far an import has come. ``unit`` is ``bytes``
 #: while the files are imported (``stage`` names the file; the share of a file done moves
@@ -111,15 +110,12 @@ def _size(path: Path) -> int:
         return 0
 
 
-def _watched(
-    store: Store, progress: Progress | None, name: str, before: int, size: int, total: int
-) -> AbstractContextManager[object]:
-    """A file's import reported as it moves: ``before`` bytes of ``total`` were done before
-    it, and its ``size`` bytes are done by the share its batch's statement has come."""
-    if progress is None:
-        return nullcontext()
-    progress(name, before, total, "bytes")
-    return Ticker(store, lambda share: progress(name, before + int(size * share), total, "bytes"))
+def _file_share(
+    progress: Progress, name: str, before: int, size: int, total: int, share: float
+) -> None:
+    """A file's import as bytes: ``before`` of ``total`` were done before it, and ``share`` of
+    its ``size``."""
+    progress(name, before + int(size * share), total, "bytes")
 
 
 def _stage(progress: Progress | None, stage: str) -> Callable[[float, int], None] | None:
@@ -173,7 +169,10 @@ def ingest_paths(
     total, done = sum(sizes), 0
     try:
         for i, path in enumerate(files):
-            with _watched(store, progress, path.name, done, sizes[i], total):
+            on_share = None
+            if progress is not None:
+                on_share = partial(_file_share, progress, path.name, done, sizes[i], total)
+            with watching(store, on_share):
                 _load_one(
                     store,
                     path,

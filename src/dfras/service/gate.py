@@ -186,7 +186,7 @@ class StoreGate:
         from dfras.summaries import service as summaries
 
         root = self._admit(write=True)
-        cur = root.cursor()
+        cur = root.cursor(progress=True)  # imports report how far they have come
         try:
             yield cur
             summaries.ensure_current(cur)

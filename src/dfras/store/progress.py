@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from types import TracebackType
 
 from dfras.store.base import Store
@@ -56,3 +57,14 @@ class Ticker:
             if share is not None and share > self.share:
                 self.share = min(share, 1.0)
                 self._on_share(self.share)
+
+
+def watching(
+    store: Store, report: Callable[[float], None] | None
+) -> AbstractContextManager[object]:
+    """Around a piece of work: ``report(share)`` told 0 now, then as the work moves (a
+    :class:`Ticker`); nothing at all when nobody is told (``report`` None)."""
+    if report is None:
+        return nullcontext()
+    report(0.0)
+    return Ticker(store, report)

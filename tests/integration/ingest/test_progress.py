@@ -47,9 +47,9 @@ def test_progress_counts_bytes_then_the_stages(
 
 @pytest.mark.parametrize("connection", ["own", "cursor"])
 def test_a_running_statement_reports_its_share(tmp_path: Path, connection: str) -> None:
-    """The store's own connection, and a cursor of it (the service's per-request stores)."""
+    """The store's own connection, and a cursor of it (the service's writes)."""
     opened = DuckDBStore(tmp_path / "s.duckdb")
-    store = opened if connection == "own" else opened.cursor()
+    store = opened if connection == "own" else opened.cursor(progress=True)
     assert store.statement_progress() is None  # nothing runs
     shares: list[float] = []
     running = threading.Event()
